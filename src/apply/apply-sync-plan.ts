@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { adminUserName } from '../core/customer-domain.js';
+import type { CustomerRecord, InvitationRecord, ResellerRecord, SubscriptionRecord } from '../core/entities.js';
+import { countResults, type Change, type SyncPlan } from '../plan/sync-plan.js';
+import type { AuditEntry, BatchRecord, SyncStore, WriteOp } from '../store/sync-store.js';
+import { generateInvitationToken, generateTemporaryPassword, hashToken } from './secrets.js';
+
+/** A new customer's sign-in, shown once in the credential report and nowhere else. */
+export interface IssuedCredential {
+  domain: string;
+  companyName: string;
+  tenantId: string;
+  adminUserName: string;
+  temporaryPassword: string;
+  resellerMpnId: string | null;
+  createdAt: string;
+}
+
+/** A partnership request to send. `token` lives only in memory and in the email draft. */
+export interface IssuedInvitation {
+  resellerMpnId: string;
+  resellerName: string;
+  contactEmail: string;
+  token: string;
+  expiresAt: string;
+}
+
+export interface ApplyResult {
+  batchId: string;
+  revisionBefore: number;
+  revisionAfter: number;
+  /** The records as committed, by change index (assigned IDs filled in). */
+  committed: Change['after'][];
+  credentials: IssuedCredential[];
+  invitations: IssuedInvitation[];
+}
+
+export interface ApplyOptions {
+  batchId: string;
+  mode: BatchRecord['mode'];
+  startedAt: string;
+  now: string;
+  /** Report details stored with the batch record (never a secret). */
+  details?: unknown;
+  /**
+   * Called with the secrets issued, after they exist and before the store commits, so the files
+   * that carry them can be staged: a committed run must never lose a password it issued.
+   */
+  beforeCommit?: (issued: { credentials: IssuedCredential[]; invitations: IssuedInvitation[] }) => Promise<void>;
+}
+
+function addDays(iso: string, days: number): string {
+  return new Date(Date.parse(iso) + days * 86_400_000).toISOString();
+}
+
+/**
+ * Carry out exactly the plan's changes in one store commit: assign IDs, issue credentials and
+ * invitation tokens, and append an audit entry per change. Nothing is written when the plan has no change.
+ */
+export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: ApplyOptions): Promise<ApplyResult> {
+  const { now } = options;
+  const snapshot = await store.loadSnapshot({ customers: [], subscriptionsOfCustomers: [], subscriptionIds: [] });
+  const openInvitation = new Map(snapshot.openInvitations.map((i) => [i.resellerMpnId, i]));
+  const ops: WriteOp[] = [];
+  const audit: AuditEntry[] = [];
+  const committed: Change['after'][] = [];
+  const credentials: IssuedCredential[] = [];
+  const invitations: IssuedInvitation[] = [];
+  const inputOf = (change: Change) => plan.inputs[change.source?.file ?? 0] ?? { name: '', sha256: '' };
+  const record = (change: Change, key: string, action: string, before: unknown, after: unknown, entity: string = change.entity) => {
+    const input = inputOf(change);
+    audit.push({ batchId: options.batchId, at: now, operator: plan.operator, entity, key, action, before, after, inputName: input.name, inputSha256: input.sha256 });
+  };
+
+  for (const change of plan.changes) {
+    switch (change.entity) {
+      case 'customer': {
+        const after: CustomerRecord = change.action === 'create' ? { ...change.after, tenantId: randomUUID(), createdAt: now } : change.after;
+        if (change.action === 'create') {
+          credentials.push({
+            domain: after.domain,
+            companyName: after.companyName,
+            tenantId: after.tenantId,
+            adminUserName: adminUserName(after.domain),
+            temporaryPassword: generateTemporaryPassword(),
+            resellerMpnId: after.resellerMpnId,
+            createdAt: now,
+          });
+        }
+        ops.push({ kind: 'upsert', entity: 'customer', record: after });
+        record(change, after.domain, change.action, change.before, after);
+        committed.push(after);
+        break;
+      }
+      case 'subscription': {
+        const after: SubscriptionRecord = change.action === 'create' ? { ...change.after, subscriptionId: randomUUID(), createdAt: now } : change.after;
+        ops.push({ kind: 'upsert', entity: 'subscription', record: after });
+        record(change, after.subscriptionId, change.action, change.before, after);
+        committed.push(after);
+        break;
+      }
+      case 'reseller': {
+        const after: ResellerRecord = change.after;
+        const open = openInvitation.get(after.mpnId);
+        if (open && (change.invite || after.partnership === 'removed')) {
+          const closed: InvitationRecord = { ...open, status: change.invite ? 'replaced' : 'withdrawn' };
+          ops.push({ kind: 'upsert-invitation', record: closed });
+          openInvitation.delete(after.mpnId);
+        }
+        ops.push({ kind: 'upsert', entity: 'reseller', record: after });
+        record(change, after.mpnId, change.action, change.before, after);
+        if (change.invite) {
+          const token = generateInvitationToken();
+          const invitation: InvitationRecord = {
+            id: randomUUID(),
+            resellerMpnId: after.mpnId,
+            tokenHash: hashToken(token),
+            createdAt: now,
+            expiresAt: addDays(now, plan.options.invitationDays),
+            status: 'open',
+            acceptedAt: null,
+          };
+          ops.push({ kind: 'upsert-invitation', record: invitation });
+          record(change, after.mpnId, 'invite', null, { invitationId: invitation.id, contactEmail: after.contactEmail, expiresAt: invitation.expiresAt }, 'invitation');
+          invitations.push({ resellerMpnId: after.mpnId, resellerName: after.name, contactEmail: after.contactEmail, token, expiresAt: invitation.expiresAt });
+        }
+        committed.push(after);
+        break;
+      }
+      case 'user':
+      case 'offer': {
+        ops.push({ kind: 'upsert', entity: change.entity, record: change.after } as WriteOp);
+        record(change, change.key, change.action, change.before, change.after);
+        committed.push(change.after);
+        break;
+      }
+    }
+  }
+
+  if (!ops.length) {
+    return { batchId: options.batchId, revisionBefore: plan.revision, revisionAfter: plan.revision, committed, credentials, invitations };
+  }
+  await options.beforeCommit?.({ credentials, invitations });
+  const counts = countResults(plan) as BatchRecord['counts'];
+  const revisionAfter = await store.commit({
+    expectedRevision: plan.revision,
+    ops,
+    audit,
+    batch: {
+      batchId: options.batchId,
+      mode: options.mode,
+      operator: plan.operator,
+      startedAt: options.startedAt,
+      finishedAt: now,
+      inputs: plan.inputs.map(({ name, sha256 }) => ({ name, sha256 })),
+      counts,
+      revisionBefore: plan.revision,
+      details: options.details ?? null,
+    },
+  });
+  return { batchId: options.batchId, revisionBefore: plan.revision, revisionAfter, committed, credentials, invitations };
+}

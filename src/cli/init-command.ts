@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { EXIT, type ExitCode } from '../core/exit-codes.js';
+import { TiersyncError, UsageError } from '../core/errors.js';
+import { isMpnId } from '../core/mpn.js';
+import { userKey, type OfferRecord, type UserRecord } from '../core/entities.js';
+import { assembleSyncPlan } from '../plan/assemble-sync-plan.js';
+import { hasRejections } from '../plan/sync-plan.js';
+import type { CliContext } from './context.js';
+import { ingestInputs } from './ingest.js';
+import { initStore } from './store-factory.js';
+
+/** The catalog `init` loads: also a valid input of `catalog import`. */
+export const DEFAULT_CATALOG = fileURLToPath(new URL('../../templates/default-catalog.csv', import.meta.url));
+
+export async function runInit(ctx: CliContext, args: Record<string, unknown>): Promise<ExitCode> {
+  const mpnId = String(args.providerMpn ?? '').trim();
+  if (!isMpnId(mpnId)) throw new UsageError(`--provider-mpn "${mpnId}" is not an MPN ID (6 to 8 digits)`);
+  const adminEmail = userKey(String(args.admin ?? '').trim());
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(adminEmail)) throw new UsageError(`--admin "${adminEmail}" is not an email address`);
+  const portalUrl = String(args.portalUrl ?? 'http://localhost:8080');
+  if (!/^https?:\/\/[^\s]+$/.test(portalUrl)) throw new UsageError(`--portal-url "${portalUrl}" is not an http(s) URL`);
+  const now = ctx.now().toISOString();
+  const admin: UserRecord = { email: adminEmail, displayName: String(args.adminName ?? adminEmail), roles: ['Global admin'], status: 'active' };
+  const provider = { mpnId, name: String(args.providerName), portalUrl };
+
+  // The default catalog goes through the same reader, schema and planner as any catalog import.
+  const catalog = await ingestInputs([DEFAULT_CATALOG], { kinds: ['Offers'], sheetName: 'Offers', maxInputMb: 10, terminal: ctx.terminal, log: ctx.log });
+  const plan = assembleSyncPlan(
+    catalog,
+    { info: { storeId: '', revision: 0, schemaVersion: 0, provider, createdAt: now }, users: [admin], offers: [], resellers: [], openInvitations: [], customers: [], subscriptions: [] },
+    { now, operator: adminEmail, atomic: true, allowRemovals: false, prune: false, resendExpired: false, invitationDays: ctx.invitationDays },
+  );
+  if (hasRejections(plan)) throw new TiersyncError(`The default catalog ${DEFAULT_CATALOG} has invalid rows; reinstall tiersync`);
+  const offers = plan.changes.map((c) => c.after as OfferRecord);
+
+  await initStore(ctx.storeLocation, { provider, admin, offers, now, operator: adminEmail });
+  ctx.log.info('store created', { event: 'store.init', store: ctx.storeLocation, provider: mpnId, offers: offers.length });
+  ctx.terminal.print(`Created store ${ctx.storeLocation} for ${provider.name} (${mpnId}): Global admin ${adminEmail}, ${offers.length} offers in the catalog.`);
+  return EXIT.ok;
+}

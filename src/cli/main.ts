@@ -1,0 +1,219 @@
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT, EXIT_CODE_MEANINGS, type ExitCode } from '../core/exit-codes.js';
+import { exitCodeOf, TiersyncError, UsageError } from '../core/errors.js';
+import { SHEET_KINDS } from '../normalize/columns.js';
+import { closeLogger, createLogger, type Logger } from '../log/logger.js';
+import { Terminal } from '../report/terminal.js';
+import type { CliContext } from './context.js';
+import { runAccept } from './accept-command.js';
+import { runAuditExport, runAuditVerify } from './audit-command.js';
+import { runExport } from './export-command.js';
+import { runInit } from './init-command.js';
+import { applySavedPlan, runBatch } from './run-batch.js';
+
+interface GlobalArgs {
+  store: string;
+  as?: string;
+  out: string;
+  quiet: boolean;
+  json: boolean;
+  logFile?: string;
+  logLevel: string;
+  lockTimeout: number;
+  maxInputMb: number;
+  invitationDays: number;
+}
+
+const EPILOGUE = `Exit codes:\n${EXIT_CODE_MEANINGS.map(([code, meaning]) => `  ${code}  ${meaning}`).join('\n')}`;
+
+function batchOptions(y: Argv) {
+  return y
+    .positional('files', { type: 'string', array: true, describe: 'input workbooks (.xlsx) or CSV files' })
+    .option('atomic', { type: 'boolean', default: false, describe: 'apply nothing if any row is rejected' })
+    .option('allow-removals', { type: 'boolean', default: false, describe: 'allow rows (and --prune) to remove partnerships' })
+    .option('prune', { type: 'boolean', default: false, describe: 'the input is complete for its sheets: report drift, remove/suspend what is missing' })
+    .option('resend-expired', { type: 'boolean', default: false, describe: 'replace expired invitations with new ones' })
+    .option('split-credentials', { type: 'boolean', default: false, describe: 'one credential report per reseller' })
+    .option('max-prune', { type: 'number', default: 10, describe: 'refuse to prune more than this percentage of a sheet\'s records' })
+    .option('sheet', { type: 'string', describe: 'for a CSV input: the sheet it holds (Resellers, Customers, Subscriptions, Users, Offers)' });
+}
+
+/** Parse the command line, run one command, and map its outcome to an exit code. Never throws. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
+  let exitCode: ExitCode = EXIT.ok;
+  let log: Logger | undefined;
+  let terminal = new Terminal(argv.includes('--quiet'));
+
+  const context = (args: GlobalArgs): CliContext => {
+    terminal = new Terminal(args.quiet);
+    log = createLogger({ ...(args.logFile ? { logFile: args.logFile } : {}), level: args.logLevel });
+    if (!Number.isFinite(args.lockTimeout) || args.lockTimeout < 0) throw new UsageError('--lock-timeout takes a number of seconds, 0 or more');
+    if (!Number.isInteger(args.invitationDays) || args.invitationDays < 0) throw new UsageError('--invitation-days takes a whole number of days, 0 or more');
+    if (!Number.isFinite(args.maxInputMb) || args.maxInputMb <= 0) throw new UsageError('--max-input-mb takes a positive number');
+    return {
+      storeLocation: args.store,
+      operator: args.as ?? env.TIERSYNC_USER,
+      outDir: args.out,
+      lockTimeoutSeconds: args.lockTimeout,
+      maxInputMb: args.maxInputMb,
+      invitationDays: args.invitationDays,
+      json: args.json,
+      terminal,
+      log,
+      now: () => new Date(),
+    };
+  };
+  const run = (task: (ctx: CliContext, args: Args) => Promise<ExitCode>) => async (args: unknown) => {
+    exitCode = await task(context(args as Args), args as Args);
+  };
+
+  const parser = yargs(argv)
+    .scriptName('tiersync')
+    .usage('$0 <command> [options]\n\nSpreadsheet-driven sync for Microsoft CSP indirect providers.')
+    .option('store', { type: 'string', default: env.TIERSYNC_STORE ?? './tiersync.db', describe: 'store file (or TIERSYNC_STORE)', global: true })
+    .option('as', { type: 'string', describe: 'operator email (or TIERSYNC_USER)', global: true })
+    .option('out', { type: 'string', default: './tiersync-out', describe: 'output folder', global: true })
+    .option('quiet', { type: 'boolean', default: false, describe: 'no progress and no summary', global: true })
+    .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON', global: true })
+    .option('log-file', { type: 'string', describe: 'append JSON-lines logs here', global: true })
+    .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'], global: true })
+    .option('lock-timeout', { type: 'number', default: 0, describe: 'seconds to wait for another run to release the store', global: true })
+    .option('invitation-days', { type: 'number', default: 30, describe: 'days before a new invitation expires', global: true })
+    .option('max-input-mb', { type: 'number', default: 200, describe: 'refuse input files larger than this', global: true })
+    .command(
+      'init',
+      'create a store with the provider, its first Global admin and the default offer catalog',
+      (y) =>
+        y
+          .option('provider-mpn', { type: 'string', demandOption: true, describe: "the provider's own MPN ID" })
+          .option('provider-name', { type: 'string', demandOption: true })
+          .option('admin', { type: 'string', demandOption: true, describe: 'email of the first Global admin' })
+          .option('admin-name', { type: 'string', describe: 'display name of the first Global admin' })
+          .option('portal-url', { type: 'string', default: 'http://localhost:8080', describe: 'base of invitation acceptance links' })
+          .example('$0 init --provider-mpn 1000001 --provider-name "Contoso Distribution" --admin ops@contoso.example', ''),
+      run((ctx, a) => runInit(ctx, a)),
+    )
+    .command(
+      'plan <files..>',
+      'read, validate and diff: write the results workbook of what apply would do; change nothing',
+      (y) =>
+        batchOptions(y)
+          .option('save-plan', { type: 'string', describe: 'save the plan as JSON for apply --plan' })
+          .option('detailed-exitcode', { type: 'boolean', default: false, describe: 'exit 2 when the plan is valid and has changes' })
+          .example('$0 plan orders.xlsx --as ops@contoso.example --save-plan plan.json', ''),
+      run((ctx, a) => {
+        return runBatch(ctx, { ...batchArgs(a), mode: 'plan', kinds: SHEET_KINDS, ...(a.savePlan ? { savePlan: String(a.savePlan) } : {}), detailedExitcode: Boolean(a.detailedExitcode) });
+      }),
+    )
+    .command(
+      'apply [files..]',
+      'plan, then apply: write results, credential report and invitation drafts',
+      (y) => batchOptions(y).option('plan', { type: 'string', describe: 'apply a plan saved by plan --save-plan' }).example('$0 apply orders.xlsx --as ops@contoso.example', ''),
+      run((ctx, a) => {
+        if (a.plan) {
+          if ((a.files as string[] | undefined)?.length) throw new UsageError('Give either input files or --plan, not both');
+          return applySavedPlan(ctx, String(a.plan), Boolean(a.splitCredentials));
+        }
+        if (!(a.files as string[] | undefined)?.length) throw new UsageError('Name the input files to apply, or --plan PLAN.json');
+        return runBatch(ctx, { ...batchArgs(a), mode: 'apply', kinds: SHEET_KINDS, detailedExitcode: false });
+      }),
+    )
+    .command(
+      'reconcile <files..>',
+      'apply --prune for scheduled runs: also reports drift; never prompts',
+      (y) => batchOptions(y).example('$0 reconcile master.xlsx --as nightly@contoso.example --log-file nightly.log --quiet', ''),
+      run((ctx, a) => runBatch(ctx, { ...batchArgs(a), mode: 'reconcile', prune: true, kinds: SHEET_KINDS, detailedExitcode: false })),
+    )
+    .command(
+      'accept',
+      "accept a partnership invitation (the reseller's step)",
+      (y) =>
+        y
+          .option('token', { type: 'string', describe: 'the invitation token' })
+          .option('link', { type: 'string', describe: 'the whole acceptance link' })
+          .example('$0 accept --link "http://localhost:8080/accept?token=…"', ''),
+      run((ctx, a) => {
+        return runAccept(ctx, { ...(a.token ? { token: String(a.token) } : {}), ...(a.link ? { link: String(a.link) } : {}) });
+      }),
+    )
+    .command(
+      'catalog <action> <file>',
+      'catalog import FILE: load the offer catalog (sheet Offers, xlsx or csv)',
+      (y) =>
+        y
+          .positional('action', { choices: ['import'] as const })
+          .positional('file', { type: 'string' })
+          .option('sheet', { type: 'string', default: 'Offers', hidden: true })
+          .example('$0 catalog import offers.csv --as ops@contoso.example', ''),
+      run((ctx, a) => {
+        return runBatch(ctx, { ...batchArgs({ ...a, files: [String(a.file)] }), mode: 'catalog-import', kinds: ['Offers'], detailedExitcode: false, sheet: 'Offers' });
+      }),
+    )
+    .command(
+      'export',
+      'write the whole current state as an input workbook',
+      (y) => y.option('out', { type: 'string', demandOption: true, describe: 'the workbook to write (.xlsx)' }).example('$0 export --out state.xlsx --as auditor@contoso.example', ''),
+      run((ctx, a) => runExport(ctx, String(a.out))),
+    )
+    .command(
+      'audit <action>',
+      'audit verify: recompute the hash chain; audit export --out FILE.xlsx: the trail for auditors',
+      (y) =>
+        y
+          .positional('action', { choices: ['verify', 'export'] as const })
+          .option('out', { type: 'string', describe: 'audit export: the workbook to write (.xlsx)' })
+          .option('batch', { type: 'string', describe: 'audit export: only this batch' })
+          .option('since', { type: 'string', describe: 'audit export: only records from this date (YYYY-MM-DD)' })
+          .option('entity', { type: 'string', describe: 'audit export: only this entity (reseller, customer, subscription, user, offer, invitation)' })
+          .example('$0 audit verify', '')
+          .example('$0 audit export --out audit.xlsx --since 2026-01-01 --entity subscription', ''),
+      run((ctx, a) => {
+        if (a.action === 'verify') return runAuditVerify(ctx);
+        if (!a.out || a.out === './tiersync-out') throw new UsageError('audit export needs --out FILE.xlsx');
+        return runAuditExport(ctx, String(a.out), { ...(a.batch ? { batch: String(a.batch) } : {}), ...(a.since ? { since: String(a.since) } : {}), ...(a.entity ? { entity: String(a.entity) } : {}) });
+      }),
+    )
+    .demandCommand(1, 'Name a command; see tiersync --help')
+    .strict()
+    .epilogue(EPILOGUE)
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    })
+    .help()
+    .version(false);
+
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    exitCode = exitCodeOf(error);
+    const message = error instanceof TiersyncError ? error.message : `Internal error: ${error instanceof Error ? error.message : String(error)}`;
+    terminal.error(message.replace(/\.?$/, '.'));
+    log?.error('run failed', { event: 'run.failed', error: message, exitCode });
+    log?.debug('stack', { event: 'run.failed.stack', stack: error instanceof Error ? error.stack : undefined });
+  }
+  if (log) await closeLogger(log);
+  return exitCode;
+}
+
+type Args = Record<string, unknown> & GlobalArgs;
+
+function batchArgs(a: Record<string, unknown>) {
+  return {
+    files: ((a.files as string[] | undefined) ?? []).map(String),
+    atomic: Boolean(a.atomic),
+    allowRemovals: Boolean(a.allowRemovals),
+    prune: Boolean(a.prune),
+    resendExpired: Boolean(a.resendExpired),
+    splitCredentials: Boolean(a.splitCredentials),
+    maxPrunePercent: a.maxPrune === undefined ? 10 : Number(a.maxPrune),
+    ...(a.sheet ? { sheet: String(a.sheet) } : {}),
+  };
+}
+
+// Run when executed as the program (bin/tiersync imports and calls main itself).
+export async function runCli(): Promise<void> {
+  const code = await main(hideBin(process.argv));
+  process.exitCode = code;
+}

@@ -1,0 +1,209 @@
+import { promises as fs } from 'node:fs';
+import { basename, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { applySyncPlan, type ApplyResult } from '../apply/apply-sync-plan.js';
+import { EXIT, type ExitCode } from '../core/exit-codes.js';
+import { PruneRefusedError, StalePlanError, UsageError } from '../core/errors.js';
+import type { SheetKind } from '../normalize/columns.js';
+import { assembleSyncPlan } from '../plan/assemble-sync-plan.js';
+import { countResults, hasRejections, PLAN_FORMAT_VERSION, type SyncPlan } from '../plan/sync-plan.js';
+import { stageCredentialReports } from '../report/credential-report.js';
+import { stageInvitationDrafts } from '../report/invitation-drafts.js';
+import { writeResultsWorkbook, type RunMode } from '../report/results-workbook.js';
+import { StagedSecretFiles } from '../report/secret-files.js';
+import { formatCounts } from '../report/terminal.js';
+import type { SnapshotRequest, SyncStore } from '../store/sync-store.js';
+import { ingestInputs, type Ingested } from './ingest.js';
+import type { CliContext } from './context.js';
+import { openStore } from './store-factory.js';
+
+export interface BatchOptions {
+  mode: RunMode | 'catalog-import';
+  files: string[];
+  kinds: readonly SheetKind[];
+  atomic: boolean;
+  allowRemovals: boolean;
+  prune: boolean;
+  resendExpired: boolean;
+  splitCredentials: boolean;
+  sheet?: string;
+  savePlan?: string;
+  detailedExitcode: boolean;
+  /** Refuse a prune that removes or suspends more than this percentage of a sheet's records. */
+  maxPrunePercent: number;
+}
+
+/** The guard against wiping the store with an incomplete master file: a sentence per sheet over the bound. */
+export function pruneOverLimit(plan: SyncPlan, maxPercent: number): string[] {
+  return Object.entries(plan.pruneStats).flatMap(([kind, s]) => {
+    if (!s || !s.pruned) return [];
+    const percent = (s.pruned / Math.max(1, s.records)) * 100;
+    return percent > maxPercent ? [`${kind}: ${s.pruned} of ${s.records} (${percent.toFixed(1)}%)`] : [];
+  });
+}
+
+/** The snapshot a batch needs: every record its rows name, or whole sheets when pruning. */
+export function snapshotRequestFor(batch: Pick<Ingested, 'sheets'>, prune: boolean): SnapshotRequest {
+  const customers = new Set<string>();
+  const subscriptionIds = new Set<string>();
+  for (const sheet of batch.sheets) {
+    for (const row of sheet.rows) {
+      const v = row.value as Record<string, unknown> | undefined;
+      if (!v) continue;
+      if (sheet.kind === 'Customers') customers.add(v.domain as string);
+      if (sheet.kind === 'Subscriptions') {
+        customers.add(v.customerDomain as string);
+        if (v.subscriptionId) subscriptionIds.add(v.subscriptionId as string);
+      }
+    }
+  }
+  const kinds = new Set(batch.sheets.map((s) => s.kind));
+  return {
+    customers: prune && kinds.has('Customers') ? 'all' : [...customers],
+    subscriptionsOfCustomers: prune && kinds.has('Subscriptions') ? 'all' : [...customers],
+    subscriptionIds: [...subscriptionIds],
+  };
+}
+
+function stemOf(files: readonly string[]): string {
+  const first = basename(files[0] ?? 'batch').replace(/\.(xlsx|csv)$/i, '');
+  return files.length > 1 ? `${first}+${files.length - 1}` : first;
+}
+
+export function requireOperator(ctx: CliContext): string {
+  if (!ctx.operator) throw new UsageError('Name the operator with --as EMAIL (or the TIERSYNC_USER environment variable)');
+  return ctx.operator;
+}
+
+/** plan / apply / reconcile / catalog import on input files: read → plan → (apply) → report. */
+export async function runBatch(ctx: CliContext, options: BatchOptions): Promise<ExitCode> {
+  const operator = requireOperator(ctx);
+  const startedAt = ctx.now().toISOString();
+  const batchId = randomUUID();
+  const applying = options.mode !== 'plan';
+  ctx.log.info('run started', { event: 'run.start', mode: options.mode, batchId, operator, files: options.files.map((f) => basename(f)) });
+
+  const ingested = await ingestInputs(options.files, { kinds: options.kinds, maxInputMb: ctx.maxInputMb, terminal: ctx.terminal, log: ctx.log, ...(options.sheet ? { sheetName: options.sheet } : {}) });
+  if (!ingested.sheets.length) throw new UsageError(`No sheet tiersync reads (${options.kinds.join(', ')}) was found in ${ingested.files.map((f) => f.name).join(', ')}`);
+
+  const store = await openStore(ctx.storeLocation, { write: applying, lockTimeoutSeconds: ctx.lockTimeoutSeconds, onWarning: (m) => ctx.terminal.warn(m) });
+  try {
+    const snapshot = await store.loadSnapshot(snapshotRequestFor(ingested, options.prune));
+    const plan = assembleSyncPlan(ingested, snapshot, {
+      now: startedAt,
+      operator,
+      atomic: options.atomic,
+      allowRemovals: options.allowRemovals,
+      prune: options.prune,
+      resendExpired: options.resendExpired,
+      invitationDays: ctx.invitationDays,
+    });
+    ctx.log.info('plan assembled', { event: 'plan.done', batchId, changes: plan.changes.length, counts: countResults(plan) });
+    const overLimit = pruneOverLimit(plan, options.maxPrunePercent);
+    if (overLimit.length) {
+      await report(ctx, store, plan, { mode: 'plan', batchId, startedAt, files: options.files });
+      throw new PruneRefusedError(`Refused to prune more than ${options.maxPrunePercent}% of the store's records (${overLimit.join('; ')}); nothing was changed. If the input really is complete, raise the bound with --max-prune`);
+    }
+    if (!applying) {
+      if (options.savePlan) {
+        await fs.writeFile(options.savePlan, JSON.stringify(plan));
+        ctx.terminal.info(`Plan saved to ${options.savePlan} (store revision ${plan.revision})`);
+      }
+      await report(ctx, store, plan, { mode: 'plan', batchId, startedAt, files: options.files });
+      if (hasRejections(plan)) return EXIT.rowsRejected;
+      return options.detailedExitcode && plan.changes.length ? EXIT.changesPending : EXIT.ok;
+    }
+    return await applyAndReport(ctx, store, plan, { mode: options.mode === 'reconcile' ? 'reconcile' : 'apply', batchMode: options.mode === 'plan' ? 'apply' : options.mode, batchId, startedAt, files: options.files, splitCredentials: options.splitCredentials });
+  } finally {
+    await store.close();
+  }
+}
+
+/** `apply --plan PLAN.json`: carry out a saved plan, if it is still current. */
+export async function applySavedPlan(ctx: CliContext, planPath: string, splitCredentials: boolean): Promise<ExitCode> {
+  let plan: SyncPlan;
+  try {
+    plan = JSON.parse(await fs.readFile(planPath, 'utf8')) as SyncPlan;
+  } catch (cause) {
+    throw new UsageError(`${planPath} is not a plan saved by tiersync plan --save-plan`, { cause });
+  }
+  if (plan?.formatVersion !== PLAN_FORMAT_VERSION) throw new UsageError(`${planPath} is a plan of format ${String(plan?.formatVersion)}; this tiersync reads format ${PLAN_FORMAT_VERSION}. Plan again`);
+  const startedAt = ctx.now().toISOString();
+  const store = await openStore(ctx.storeLocation, { write: true, lockTimeoutSeconds: ctx.lockTimeoutSeconds, onWarning: (m) => ctx.terminal.warn(m) });
+  try {
+    const info = await store.info();
+    if (info.storeId !== plan.storeId) throw new StalePlanError(`The plan was made for another store (${plan.storeId}), not ${store.location} (${info.storeId}); plan again`);
+    if (info.revision !== plan.revision) throw new StalePlanError(`The plan is stale: it was made against revision ${plan.revision} of the store, which is now at revision ${info.revision}; plan again`);
+    return await applyAndReport(ctx, store, plan, { mode: plan.options.prune ? 'reconcile' : 'apply', batchMode: plan.options.prune ? 'reconcile' : 'apply', batchId: randomUUID(), startedAt, files: plan.inputs.map((i) => i.name), splitCredentials });
+  } finally {
+    await store.close();
+  }
+}
+
+interface ReportContext {
+  mode: RunMode;
+  batchId: string;
+  startedAt: string;
+  files: readonly string[];
+}
+
+async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan, run: ReportContext & { batchMode: 'apply' | 'reconcile' | 'catalog-import'; splitCredentials: boolean }): Promise<ExitCode> {
+  const staged = new StagedSecretFiles();
+  const stem = stemOf(run.files);
+  const info = await store.info();
+  let drafts = new Map<string, string>();
+  let applied: ApplyResult;
+  try {
+    applied = await applySyncPlan(plan, store, {
+      batchId: run.batchId,
+      mode: run.batchMode,
+      startedAt: run.startedAt,
+      now: run.startedAt,
+      details: { files: run.files },
+      beforeCommit: async ({ credentials, invitations }) => {
+        await stageCredentialReports(staged, ctx.outDir, stem, credentials, run.splitCredentials);
+        drafts = await stageInvitationDrafts(staged, ctx.outDir, invitations, info.provider, plan.operator, ctx.now());
+      },
+    });
+  } catch (error) {
+    await staged.discard();
+    throw error;
+  }
+  await staged.publish();
+  ctx.log.info('changes committed', { event: 'apply.done', batchId: run.batchId, changes: plan.changes.length, revisionBefore: applied.revisionBefore, revisionAfter: applied.revisionAfter });
+  await report(ctx, store, plan, run, applied, drafts);
+  const credentialReports = staged.paths.filter((p) => p.endsWith('.xlsx'));
+  if (credentialReports.length) {
+    ctx.terminal.info(`Credentials of ${applied.credentials.length} new customer account(s): ${credentialReports.join(', ')}`);
+    ctx.terminal.info('  They are shown once and stored nowhere else: hand them over securely, then delete the file.');
+  }
+  if (applied.invitations.length) ctx.terminal.info(`Invitation drafts for ${applied.invitations.length} reseller(s): ${join(ctx.outDir, 'invitations')}`);
+  return hasRejections(plan) ? EXIT.rowsRejected : EXIT.ok;
+}
+
+async function report(ctx: CliContext, store: SyncStore, plan: SyncPlan, run: ReportContext, applied?: ApplyResult, drafts?: ReadonlyMap<string, string>): Promise<void> {
+  await fs.mkdir(ctx.outDir, { recursive: true });
+  const path = join(ctx.outDir, `${stemOf(run.files)}.results.xlsx`);
+  const info = await store.info();
+  await writeResultsWorkbook(path, plan, {
+    mode: run.mode,
+    batchId: run.batchId,
+    operator: plan.operator,
+    startedAt: run.startedAt,
+    finishedAt: ctx.now().toISOString(),
+    storeLocation: store.location,
+    storeId: info.storeId,
+    revisionBefore: plan.revision,
+    revisionAfter: applied?.revisionAfter ?? plan.revision,
+    ...(drafts ? { invitationDrafts: drafts } : {}),
+  });
+  const counts = countResults(plan);
+  ctx.log.info('run finished', { event: 'run.summary', mode: run.mode, batchId: run.batchId, counts, results: path, revisionAfter: applied?.revisionAfter ?? plan.revision });
+  if (ctx.json) {
+    ctx.terminal.print(JSON.stringify({ mode: run.mode, batchId: run.batchId, storeId: info.storeId, revisionBefore: plan.revision, revisionAfter: applied?.revisionAfter ?? plan.revision, counts, results: path }), true);
+  } else {
+    ctx.terminal.print(`${run.mode === 'plan' ? 'Plan (nothing changed)' : 'Applied'}: store revision ${plan.revision} → ${applied?.revisionAfter ?? plan.revision}`);
+    ctx.terminal.print(formatCounts(counts));
+    ctx.terminal.print(`Results: ${path}`);
+  }
+}

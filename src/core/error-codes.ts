@@ -1,0 +1,48 @@
+/**
+ * Every row-level problem tiersync reports, with the sentence that tells the operator what to do.
+ * Codes are stable: results workbooks, logs and scripts depend on them. Add, never rename.
+ */
+export const ERROR_CODES = {
+  'mpn.invalid-format': 'An MPN ID is 6 to 8 digits. Check the cell for letters, spaces or a missing digit.',
+  'mpn.unknown-reseller': 'No reseller with this location MPN ID exists in the store or in this batch. Add the reseller on the Resellers sheet first, or correct the ID.',
+  'mpn.global-not-location': "This is a reseller's global (headquarters) MPN ID. Use the reseller's location MPN ID, the one enrolled in CSP.",
+  'mpn.is-provider': "This is the provider's own MPN ID; it cannot be used as a reseller.",
+  'mpn.conflict': 'This MPN ID already belongs to another reseller. Each MPN ID identifies one reseller only.',
+  'partnership.not-active': 'The partnership with this reseller is not active. The reseller must accept the invitation first (tiersync accept), or be invited again.',
+  'partnership.removal-not-allowed': 'Removing a partnership is destructive. Re-run with --allow-removals to remove it.',
+  'partnership.not-found': 'There is no partnership with this reseller to remove. Check the MPN ID.',
+  'partnership.invitation-expired': 'The invitation expired. Re-run with --resend-expired to send a new one.',
+  'customer.domain-taken': 'Another customer already uses this domain prefix. Choose another one.',
+  'customer.invalid-domain': 'A domain prefix is 1 to 27 letters and digits only (no dots, hyphens or spaces), e.g. contoso for contoso.onmicrosoft.com.',
+  'customer.unknown': 'No customer with this domain exists in the store. Create it on the Customers sheet first.',
+  'subscription.unknown-customer': 'The customer of this subscription does not exist in the store or in this batch. Add it on the Customers sheet, or correct the domain.',
+  'subscription.unknown-id': 'No subscription with this Subscription ID exists. Leave Subscription ID empty to order a new one, or copy the ID from a results workbook or an export.',
+  'subscription.quantity-out-of-range': "The quantity is outside the offer's allowed range. Use a quantity within the offer's minimum and maximum.",
+  'subscription.billing-cycle-not-allowed': 'The offer does not allow this billing cycle. Use one of the cycles listed in the offer catalog.',
+  'subscription.upgrade-not-allowed': "The new offer is not an upgrade target of the current offer. Use one of the upgrade targets listed in the catalog, or order a new subscription.",
+  'subscription.suspended': 'The subscription is suspended: its quantity cannot change. Reactivate it (Status = active) in the same row, or leave the quantity as it is.',
+  'offer.unknown': 'This offer is not in the catalog. Check the Offer ID, or import the catalog that contains it (tiersync catalog import).',
+  'offer.invalid-reference': 'An upgrade target is not in the catalog or in this batch. Add the target offer first, or correct its ID.',
+  'role.forbidden': 'Your roles do not allow this change. Ask a user with one of the roles named here to run it.',
+  'role.unknown-user': 'The operator is not an active user of this store. Run with --as set to an active user (see the Users sheet).',
+  'user.last-global-admin': 'This would leave the store without an active Global admin. Keep at least one.',
+  'row.duplicate-key': 'The same record appears twice in this batch. Keep one row per record.',
+  'row.missing-column': 'A required column is missing from this sheet. Add the column (see tiersync template) and upload again.',
+  'row.required': 'This cell is required. Fill it in.',
+  'row.invalid-value': 'This value is not valid for this column. Correct it as the message says.',
+  'row.wrong-length': 'This row has a different number of fields than the header. Check for a stray delimiter or an unquoted field.',
+  'row.too-long': 'This cell holds more than 32,767 characters, the most a spreadsheet cell can hold.',
+  'order.cancelled': 'This row belongs to an order (a new customer and its subscriptions) in which another row was rejected, so none of it was applied. Fix the row named here and upload again.',
+  'batch.atomic-cancelled': 'Nothing was applied because the run used --atomic and at least one row was rejected. Fix the rejected rows and upload again.',
+} as const satisfies Record<string, string>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
+}
+
+/** What the operator should do about a code: the second half of every message. */
+export function adviceFor(code: ErrorCode): string {
+  return ERROR_CODES[code];
+}

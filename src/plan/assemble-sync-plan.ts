@@ -1,0 +1,345 @@
+import { errorDiag } from '../core/diagnostics.js';
+import type { ErrorCode } from '../core/error-codes.js';
+import { offerKey, subscriptionNaturalKey, userKey, type Entity } from '../core/entities.js';
+import { isAllowed, PERMISSION_LABELS, type Permission } from '../core/roles.js';
+import { SHEET_KINDS, type SheetKind } from '../normalize/columns.js';
+import type { InputRow, InputSheet } from '../normalize/normalize-sheet.js';
+import type { StoreSnapshot } from '../store/sync-store.js';
+import { diffRecords } from './diff-records.js';
+import { planCustomerRow } from './plan-customer-row.js';
+import { planOfferRow } from './plan-offer-row.js';
+import { planResellerRow } from './plan-reseller-row.js';
+import { planSubscriptionRow } from './plan-subscription-row.js';
+import { planUserRow } from './plan-user-row.js';
+import { RowScope, type PlanContext, type RowDecision } from './row-context.js';
+import {
+  PLAN_FORMAT_VERSION,
+  type Change,
+  type DriftItem,
+  type PlanInput,
+  type PlannedRow,
+  type PlannedSheet,
+  type PlanOptions,
+  type SyncPlan,
+} from './sync-plan.js';
+import { WorkingState } from './working-state.js';
+
+export interface PlanBatch {
+  inputs: PlanInput[];
+  /** Every recognized input sheet, in input order. */
+  sheets: InputSheet[];
+  warnings: string[];
+}
+
+export interface AssembleOptions extends PlanOptions {
+  now: string;
+  /** The operator's email (`--as`). */
+  operator: string;
+}
+
+interface Slot {
+  sheet: InputSheet;
+  planned: PlannedSheet;
+  index: number;
+}
+
+const ENTITY_OF: Record<SheetKind, Entity> = { Users: 'user', Offers: 'offer', Resellers: 'reseller', Customers: 'customer', Subscriptions: 'subscription' };
+
+function rowKey(input: InputRow): string | undefined {
+  const v = input.value;
+  if (!v) return undefined;
+  switch (input.kind) {
+    case 'Users':
+      return userKey((v as InputRow<'Users'>['value'])!.email);
+    case 'Offers':
+      return offerKey((v as InputRow<'Offers'>['value'])!.offerId);
+    case 'Resellers':
+      return (v as InputRow<'Resellers'>['value'])!.mpnId;
+    case 'Customers':
+      return (v as InputRow<'Customers'>['value'])!.domain;
+    case 'Subscriptions': {
+      const s = (v as InputRow<'Subscriptions'>['value'])!;
+      return s.subscriptionId ?? `natural:${subscriptionNaturalKey(s.customerDomain, s.offerId, s.nickname ?? '')}`;
+    }
+  }
+}
+
+function where(slot: Slot, multiFile: boolean, fileNames: readonly string[]): string {
+  const file = multiFile ? `${fileNames[slot.sheet.file]} ` : '';
+  return `${file}${slot.sheet.name} row ${slot.sheet.rows[slot.index]!.row}`;
+}
+
+/**
+ * Diff the batch's desired rows against the store snapshot: a pure function of its arguments.
+ * Rows are planned in dependency order (Users, Offers, Resellers, Customers, Subscriptions), each
+ * seeing what earlier rows create; then orders that lost a row are cancelled whole, then --atomic.
+ */
+export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, options: AssembleOptions): SyncPlan {
+  const state = new WorkingState(snapshot);
+  const operatorRecord = state.users.get(userKey(options.operator));
+  const ctx: PlanContext = { now: options.now, options, operator: operatorRecord?.status === 'active' ? operatorRecord : undefined, state };
+  const fileNames = batch.inputs.map((i) => i.name);
+  const multiFile = batch.inputs.length > 1;
+
+  const planned: PlannedSheet[] = batch.sheets.map((s) => ({
+    kind: s.kind,
+    name: s.name,
+    file: s.file,
+    headerRow: s.headerRow,
+    headers: s.headers,
+    mapping: s.mapping,
+    diags: s.diags,
+    rows: s.rows.map((r) => ({ row: r.row, cells: r.cells, result: 'rejected', diags: r.diags, note: '', changesText: '' })),
+  }));
+  const slotsByKind = new Map<SheetKind, Slot[]>();
+  batch.sheets.forEach((sheet, si) => {
+    const list = slotsByKind.get(sheet.kind) ?? [];
+    sheet.rows.forEach((_, index) => list.push({ sheet, planned: planned[si]!, index }));
+    slotsByKind.set(sheet.kind, list);
+  });
+  const rowOf = (slot: Slot): PlannedRow => slot.planned.rows[slot.index]!;
+  const inputOf = (slot: Slot): InputRow => slot.sheet.rows[slot.index]!;
+  const refuse = (slot: Slot, code: ErrorCode, note: string, result: 'rejected' | 'skipped' = 'rejected') => {
+    const row = rowOf(slot);
+    row.result = result;
+    row.code = code;
+    row.note = note;
+  };
+
+  // Duplicate keys reject every row that shares the key (SPEC §2.3).
+  const duplicates = new Set<Slot>();
+  for (const slots of slotsByKind.values()) {
+    const byKey = new Map<string, Slot[]>();
+    for (const slot of slots) {
+      const key = rowKey(inputOf(slot));
+      if (key !== undefined) byKey.set(key, [...(byKey.get(key) ?? []), slot]);
+    }
+    for (const group of byKey.values()) {
+      if (group.length < 2) continue;
+      for (const slot of group) {
+        const others = group.filter((g) => g !== slot).map((g) => where(g, multiFile, fileNames)).join(', ');
+        rowOf(slot).diags.push(errorDiag('row.duplicate-key', `The same record appears again on ${others}`, { sheet: slot.sheet.name, row: inputOf(slot).row }));
+        duplicates.add(slot);
+      }
+    }
+  }
+
+  const units = new Map<string, Slot[]>();
+  const joinUnit = (unit: string, slot: Slot) => units.set(unit, [...(units.get(unit) ?? []), slot]);
+  const customerRows = new Map<string, Slot>();
+  const newCustomers = new Set<string>();
+  const seen = new Map<SheetKind, Set<string>>();
+  const unreadable = new Map<SheetKind, number>();
+  const batchOfferKeys = new Set((slotsByKind.get('Offers') ?? []).map((s) => rowKey(inputOf(s))).filter((k): k is string => !!k));
+  const changes: Change[] = [];
+
+  for (const kind of SHEET_KINDS) {
+    const seenKeys = new Set<string>();
+    seen.set(kind, seenKeys);
+    for (const slot of slotsByKind.get(kind) ?? []) {
+      const input = inputOf(slot);
+      const row = rowOf(slot);
+      if (slot.sheet.diags.length) {
+        refuse(slot, slot.sheet.diags[0]!.code, slot.sheet.diags[0]!.message);
+        unreadable.set(kind, (unreadable.get(kind) ?? 0) + 1);
+        continue;
+      }
+      if (!input.value) {
+        unreadable.set(kind, (unreadable.get(kind) ?? 0) + 1);
+        continue;
+      }
+      const key = rowKey(input)!;
+      seenKeys.add(key);
+      if (!ctx.operator) {
+        refuse(slot, 'role.unknown-user', `${options.operator} is not an active user of this store; nothing can be changed as this operator`);
+        continue;
+      }
+      if (duplicates.has(slot)) continue;
+
+      const scope = new RowScope(ctx, slot.sheet, input);
+      let decision: RowDecision;
+      switch (kind) {
+        case 'Users':
+          decision = planUserRow(scope as RowScope<'Users'>);
+          break;
+        case 'Offers':
+          decision = planOfferRow(scope as RowScope<'Offers'>, batchOfferKeys);
+          break;
+        case 'Resellers':
+          decision = planResellerRow(scope as RowScope<'Resellers'>);
+          break;
+        case 'Customers': {
+          const domain = (input.value as InputRow<'Customers'>['value'])!.domain;
+          customerRows.set(domain, slot);
+          decision = planCustomerRow(scope as RowScope<'Customers'>);
+          if (decision.change?.action === 'create') {
+            newCustomers.add(domain);
+            joinUnit(`customer:${domain}`, slot);
+          }
+          break;
+        }
+        case 'Subscriptions': {
+          const sub = (input.value as InputRow<'Subscriptions'>['value'])!;
+          const customerSlot = customerRows.get(sub.customerDomain);
+          if (!state.customers.has(sub.customerDomain) && customerSlot && rowOf(customerSlot).result === 'rejected') {
+            refuse(slot, 'order.cancelled', `Order cancelled: the customer's row (${where(customerSlot, multiFile, fileNames)}) was rejected`, 'skipped');
+            continue;
+          }
+          if (sub.subscriptionId === undefined) {
+            const id = state.subscriptionsByNaturalKey.get(subscriptionNaturalKey(sub.customerDomain, sub.offerId, sub.nickname ?? ''));
+            if (id && state.subscriptions.get(id)?.subscriptionId) seenKeys.add(state.subscriptions.get(id)!.subscriptionId);
+          }
+          decision = planSubscriptionRow(scope as RowScope<'Subscriptions'>, `new:${slot.sheet.file}:${slot.sheet.name}:${input.row}`);
+          if (newCustomers.has(sub.customerDomain)) joinUnit(`customer:${sub.customerDomain}`, slot);
+          break;
+        }
+      }
+      row.result = decision.result;
+      row.diags.push(...decision.diags);
+      row.note = decision.note;
+      if (decision.assignedId) row.assignedId = decision.assignedId;
+      if (decision.change) {
+        const change = { ...decision.change, source: { file: slot.sheet.file, sheet: slot.sheet.name, row: input.row } } as Change;
+        row.changesText = change.before ? diffRecords(kind, change.before, change.after).text : '';
+        row.change = changes.length;
+        changes.push(change);
+      }
+    }
+  }
+
+  // An order (a new customer and its subscriptions) is applied whole or not at all (SPEC §1.4, §2.7).
+  const dropped = new Set<number>();
+  for (const slots of units.values()) {
+    const culprit = slots.find((s) => rowOf(s).result === 'rejected');
+    if (!culprit) continue;
+    const code = rowOf(culprit).diags[0]?.code ?? rowOf(culprit).code ?? 'row.invalid-value';
+    for (const slot of slots) {
+      const row = rowOf(slot);
+      if (row.result === 'rejected' || row.change === undefined) continue;
+      dropped.add(row.change);
+      delete row.change;
+      row.changesText = '';
+      refuse(slot, 'order.cancelled', `Order cancelled: ${where(culprit, multiFile, fileNames)} was rejected (${code})`, 'skipped');
+    }
+  }
+
+  const drift = options.prune ? findDrift(batch, state, snapshot, seen, unreadable, ctx, changes) : [];
+
+  const rejected = planned.some((s) => s.rows.some((r) => r.result === 'rejected'));
+  if (options.atomic && rejected) {
+    for (const sheet of planned) {
+      for (const row of sheet.rows) {
+        if (row.result === 'rejected' || row.change === undefined) continue;
+        dropped.add(row.change);
+        delete row.change;
+        row.changesText = '';
+        row.result = 'skipped';
+        row.code = 'batch.atomic-cancelled';
+        row.note = 'Not applied: --atomic, and rows of this batch were rejected';
+      }
+    }
+    for (const item of drift) {
+      if (item.change !== undefined) dropped.add(item.change);
+      delete item.change;
+      item.note = `Not applied: --atomic, and rows of this batch were rejected. ${item.note}`;
+    }
+  }
+
+  // Renumber the surviving changes; rows and drift items point to them by index.
+  const renumber = new Map<number, number>();
+  const kept: Change[] = [];
+  changes.forEach((c, i) => {
+    if (dropped.has(i)) return;
+    renumber.set(i, kept.length);
+    kept.push(Object.freeze(c) as Change);
+  });
+  for (const sheet of planned) for (const row of sheet.rows) if (row.change !== undefined) row.change = renumber.get(row.change)!;
+  for (const item of drift) if (item.change !== undefined) item.change = renumber.get(item.change)!;
+
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    storeId: snapshot.info.storeId,
+    revision: snapshot.info.revision,
+    operator: options.operator,
+    createdAt: options.now,
+    options: { atomic: options.atomic, allowRemovals: options.allowRemovals, prune: options.prune, resendExpired: options.resendExpired, invitationDays: options.invitationDays },
+    inputs: batch.inputs,
+    sheets: planned,
+    changes: Object.freeze(kept) as Change[],
+    drift,
+    prunedSheets: options.prune ? [...new Set(batch.sheets.map((s) => s.kind))] : [],
+    pruneStats: options.prune ? pruneStats(batch, snapshot, drift) : {},
+    warnings: batch.warnings,
+  };
+}
+
+function pruneStats(batch: PlanBatch, snapshot: StoreSnapshot, drift: readonly DriftItem[]): SyncPlan['pruneStats'] {
+  const stats: SyncPlan['pruneStats'] = {};
+  const kinds = new Set(batch.sheets.map((s) => s.kind));
+  if (kinds.has('Resellers')) stats.Resellers = { records: snapshot.resellers.filter((r) => r.partnership !== 'removed').length, pruned: drift.filter((d) => d.entity === 'reseller' && d.change !== undefined).length };
+  if (kinds.has('Subscriptions')) stats.Subscriptions = { records: snapshot.subscriptions.filter((s) => s.status === 'active').length, pruned: drift.filter((d) => d.entity === 'subscription' && d.change !== undefined).length };
+  return stats;
+}
+
+/** Records in the store that a pruned sheet does not mention (SPEC §2.6). */
+function findDrift(
+  batch: PlanBatch,
+  state: WorkingState,
+  snapshot: StoreSnapshot,
+  seen: ReadonlyMap<SheetKind, Set<string>>,
+  unreadable: ReadonlyMap<SheetKind, number>,
+  ctx: PlanContext,
+  changes: Change[],
+): DriftItem[] {
+  const kinds = new Set(batch.sheets.map((s) => s.kind));
+  const items: DriftItem[] = [];
+  const may = (permission: Permission) => !!ctx.operator && isAllowed(ctx.operator.roles, permission);
+  const holdBack = (kind: SheetKind) => {
+    const n = unreadable.get(kind) ?? 0;
+    return n ? `Not acted on: ${n} row${n > 1 ? 's' : ''} of the ${kind} sheet could not be read, so the sheet may not be complete` : '';
+  };
+  const report = (entity: Entity, key: string, description: string, note: string) => items.push({ entity, key, description, action: 'report', note });
+
+  if (kinds.has('Users')) {
+    for (const u of snapshot.users) if (u.status === 'active' && !seen.get('Users')!.has(userKey(u.email))) report('user', u.email, `${u.displayName} (${u.roles.join(', ')})`, 'Reported only: users are never removed by reconciliation');
+  }
+  if (kinds.has('Offers')) {
+    for (const o of snapshot.offers) if (!seen.get('Offers')!.has(offerKey(o.offerId))) report('offer', o.offerId, o.name, 'Reported only: offers are never removed');
+  }
+  if (kinds.has('Customers')) {
+    for (const c of snapshot.customers) if (!seen.get('Customers')!.has(c.domain)) report('customer', c.domain, c.companyName, 'Reported only: customers are never deleted');
+  }
+  if (kinds.has('Resellers')) {
+    const held = holdBack('Resellers');
+    for (const r of snapshot.resellers) {
+      if (r.partnership === 'removed' || seen.get('Resellers')!.has(r.mpnId)) continue;
+      const current = state.resellers.get(r.mpnId) ?? r;
+      const description = `${r.name} (${r.partnership})`;
+      if (held) report('reseller', r.mpnId, description, held);
+      else if (!ctx.options.allowRemovals) report('reseller', r.mpnId, description, 'Would be removed with --allow-removals');
+      else if (!may('partnership.remove')) report('reseller', r.mpnId, description, `Not removed: your roles may not ${PERMISSION_LABELS['partnership.remove']}`);
+      else {
+        const after = { ...current, partnership: 'removed' as const, stateSince: ctx.now };
+        state.putReseller(after);
+        items.push({ entity: 'reseller', key: r.mpnId, description, action: 'remove', note: 'Partnership removed: absent from the input', change: changes.length });
+        changes.push({ entity: 'reseller', key: r.mpnId, action: 'remove', before: current, after, fields: ['Partnership'], source: null });
+      }
+    }
+  }
+  if (kinds.has('Subscriptions')) {
+    const held = holdBack('Subscriptions');
+    for (const s of snapshot.subscriptions) {
+      if (s.status !== 'active' || seen.get('Subscriptions')!.has(s.subscriptionId)) continue;
+      const description = `${s.customerDomain} ${s.offerId}${s.nickname ? ` "${s.nickname}"` : ''} × ${s.quantity}`;
+      if (held) report('subscription', s.subscriptionId, description, held);
+      else if (!may('subscription.manage')) report('subscription', s.subscriptionId, description, `Not suspended: your roles may not ${PERMISSION_LABELS['subscription.manage']}`);
+      else {
+        const current = state.subscriptions.get(s.subscriptionId) ?? s;
+        const after = { ...current, status: 'suspended' as const };
+        items.push({ entity: 'subscription', key: s.subscriptionId, description, action: 'suspend', note: 'Subscription suspended: absent from the input', change: changes.length });
+        changes.push({ entity: 'subscription', key: s.subscriptionId, action: 'suspend', before: current, after, fields: ['Status'], source: null });
+      }
+    }
+  }
+  return items;
+}

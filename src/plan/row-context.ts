@@ -1,0 +1,82 @@
+import { errorDiag, type CellRef, type Diagnostic } from '../core/diagnostics.js';
+import type { ErrorCode } from '../core/error-codes.js';
+import type { UserRecord } from '../core/entities.js';
+import { isAllowed, PERMISSION_LABELS, ROLE_MATRIX, type Permission } from '../core/roles.js';
+import { SHEETS, type SheetKind } from '../normalize/columns.js';
+import type { InputRow, InputSheet } from '../normalize/normalize-sheet.js';
+import type { Change, PlanOptions, RowResult } from './sync-plan.js';
+import type { WorkingState } from './working-state.js';
+
+export interface PlanContext {
+  now: string;
+  options: PlanOptions;
+  /** The operator's user record; undefined when unknown or removed (every row is then refused). */
+  operator: UserRecord | undefined;
+  state: WorkingState;
+}
+
+/** What planning one row decided. `change` lacks its `source`, added by the caller. */
+export interface RowDecision {
+  result: RowResult;
+  diags: Diagnostic[];
+  note: string;
+  change?: Omit<Change, 'source'>;
+  assignedId?: string;
+}
+
+/** Helpers bound to one row: where its fields are, and how to report on them. */
+export class RowScope<K extends SheetKind = SheetKind> {
+  readonly diags: Diagnostic[] = [];
+  constructor(
+    readonly ctx: PlanContext,
+    readonly sheet: InputSheet<K>,
+    readonly input: InputRow<K>,
+  ) {}
+
+  at(field?: string): CellRef {
+    const column = field ? this.sheet.columnOf.get(field) : undefined;
+    const ref: CellRef = { sheet: this.sheet.name, row: this.input.row };
+    if (column) {
+      ref.column = column;
+      const header = this.sheet.headers.find((h) => h.column === column)?.text;
+      if (header) ref.header = header;
+    }
+    return ref;
+  }
+
+  error(code: ErrorCode, message: string, field?: string, value?: unknown): void {
+    this.diags.push(errorDiag(code, message, this.at(field), value));
+  }
+
+  /** Records `role.forbidden` (naming the roles that would allow it) unless the operator may do this. */
+  permit(permission: Permission, field?: string): boolean {
+    const operator = this.ctx.operator;
+    if (operator && isAllowed(operator.roles, permission)) return true;
+    const roles = operator?.roles.join(', ') || 'none';
+    this.error('role.forbidden', `You (roles: ${roles}) may not ${PERMISSION_LABELS[permission]}; ${ROLE_MATRIX[permission].join(' or ')} may`, field);
+    return false;
+  }
+
+  requireOnCreate(fields: readonly string[]): void {
+    for (const field of fields) {
+      const value = (this.input.value as Record<string, unknown> | undefined)?.[field];
+      if (value === undefined || value === null) {
+        const header = SHEETS[this.sheet.kind].columns.find((c) => c.field === field)?.header ?? field;
+        this.error('row.required', `${header} is required to create a new record`, field);
+      }
+    }
+  }
+
+  get failed(): boolean {
+    return this.diags.some((d) => d.severity === 'error');
+  }
+
+  rejected(): RowDecision {
+    return { result: 'rejected', diags: this.diags, note: '' };
+  }
+}
+
+/** `value ?? stored` for a blank-means-keep field, `null` for a cleared one. */
+export function merged<T>(value: T | null | undefined, stored: T): T | null {
+  return value === undefined ? stored : value;
+}

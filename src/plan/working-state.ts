@@ -1,0 +1,70 @@
+import {
+  offerKey,
+  subscriptionNaturalKey,
+  userKey,
+  type CustomerRecord,
+  type InvitationRecord,
+  type OfferRecord,
+  type ProviderRecord,
+  type ResellerRecord,
+  type SubscriptionRecord,
+  type UserRecord,
+} from '../core/entities.js';
+import type { StoreSnapshot } from '../store/sync-store.js';
+
+/**
+ * The store as the plan sees it while it walks the batch: the snapshot, overlaid with every change
+ * accepted so far, so a later row sees what an earlier one creates (an offer, a customer).
+ * Records are replaced, never mutated.
+ */
+export class WorkingState {
+  readonly provider: ProviderRecord;
+  readonly users = new Map<string, UserRecord>();
+  readonly offers = new Map<string, OfferRecord>();
+  readonly resellers = new Map<string, ResellerRecord>();
+  /** Global MPN ID → location MPN IDs of the resellers under it. */
+  readonly resellersByGlobal = new Map<string, string[]>();
+  readonly openInvitations = new Map<string, InvitationRecord>();
+  readonly customers = new Map<string, CustomerRecord>();
+  readonly subscriptions = new Map<string, SubscriptionRecord>();
+  /** Natural key → subscription ID (or a placeholder for one created by this batch). */
+  readonly subscriptionsByNaturalKey = new Map<string, string>();
+
+  constructor(snapshot: StoreSnapshot) {
+    this.provider = snapshot.info.provider;
+    for (const u of snapshot.users) this.users.set(userKey(u.email), u);
+    for (const o of snapshot.offers) this.offers.set(offerKey(o.offerId), o);
+    for (const r of snapshot.resellers) this.putReseller(r);
+    for (const i of snapshot.openInvitations) this.openInvitations.set(i.resellerMpnId, i);
+    for (const c of snapshot.customers) this.customers.set(c.domain, c);
+    for (const s of snapshot.subscriptions) this.putSubscription(s.subscriptionId, s);
+  }
+
+  putReseller(record: ResellerRecord): void {
+    const before = this.resellers.get(record.mpnId);
+    if (before?.globalMpnId && before.globalMpnId !== record.globalMpnId) {
+      const list = (this.resellersByGlobal.get(before.globalMpnId) ?? []).filter((m) => m !== record.mpnId);
+      this.resellersByGlobal.set(before.globalMpnId, list);
+    }
+    this.resellers.set(record.mpnId, record);
+    if (record.globalMpnId) {
+      const list = this.resellersByGlobal.get(record.globalMpnId) ?? [];
+      if (!list.includes(record.mpnId)) list.push(record.mpnId);
+      this.resellersByGlobal.set(record.globalMpnId, list);
+    }
+  }
+
+  /** `id` is the subscription ID, or a placeholder for a subscription this batch creates. */
+  putSubscription(id: string, record: SubscriptionRecord): void {
+    const before = this.subscriptions.get(id);
+    if (before) this.subscriptionsByNaturalKey.delete(subscriptionNaturalKey(before.customerDomain, before.offerId, before.nickname));
+    this.subscriptions.set(id, record);
+    this.subscriptionsByNaturalKey.set(subscriptionNaturalKey(record.customerDomain, record.offerId, record.nickname), id);
+  }
+
+  activeGlobalAdmins(): number {
+    let n = 0;
+    for (const u of this.users.values()) if (u.status === 'active' && u.roles.includes('Global admin')) n++;
+    return n;
+  }
+}

@@ -1,0 +1,33 @@
+import ExcelJS from 'exceljs';
+import { join } from 'node:path';
+import type { IssuedCredential } from '../apply/apply-sync-plan.js';
+import { StagedSecretFiles } from './secret-files.js';
+import { writeTable } from './xlsx-table.js';
+
+export const CREDENTIAL_HEADERS = ['Customer Domain', 'Company Name', 'Tenant ID', 'Admin User Name', 'Temporary Password', 'Reseller MPN ID', 'Created At'] as const;
+
+async function writeReport(path: string, credentials: readonly IssuedCredential[]): Promise<void> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false });
+  const rows = credentials.map((c) => [c.domain, c.companyName, c.tenantId, c.adminUserName, c.temporaryPassword, c.resellerMpnId ?? '', c.createdAt]);
+  writeTable(workbook, 'Credentials', CREDENTIAL_HEADERS, rows, { widths: [18, 30, 38, 42, 24, 16, 26] });
+  await workbook.commit();
+}
+
+/**
+ * Stage the credential report(s) of SPEC §5.3: `<stem>.credentials.xlsx`, or with `split` one per
+ * reseller (`<stem>.credentials.<mpn>.xlsx`, `.direct.` for customers without one).
+ */
+export async function stageCredentialReports(files: StagedSecretFiles, outDir: string, stem: string, credentials: readonly IssuedCredential[], split: boolean): Promise<void> {
+  if (!credentials.length) return;
+  const groups = new Map<string, IssuedCredential[]>();
+  for (const c of credentials) {
+    const key = split ? `.${c.resellerMpnId ?? 'direct'}` : '';
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  const taken = new Set<string>();
+  for (const [suffix, group] of groups) {
+    const path = await StagedSecretFiles.freePath(join(outDir, `${stem}.credentials${suffix}.xlsx`), taken);
+    taken.add(path);
+    await files.stage(path, (tmp) => writeReport(tmp, group));
+  }
+}

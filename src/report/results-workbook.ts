@@ -1,0 +1,177 @@
+import ExcelJS from 'exceljs';
+import { cellAddress } from '../core/diagnostics.js';
+import { adviceFor } from '../core/error-codes.js';
+import { RESULT_COLUMNS, SHEETS, type SheetKind } from '../normalize/columns.js';
+import { countResults, ROW_RESULTS, type PlannedSheet, type RowResult, type SyncPlan } from '../plan/sync-plan.js';
+import type { ApplyResult } from '../apply/apply-sync-plan.js';
+import { codeOfRow, messageOfRow } from './row-messages.js';
+import { fitWidths, writeTable, type Workbook } from './xlsx-table.js';
+
+export type RunMode = 'plan' | 'apply' | 'reconcile';
+
+export interface RunInfo {
+  mode: RunMode;
+  batchId: string;
+  operator: string;
+  startedAt: string;
+  finishedAt: string;
+  storeLocation: string;
+  storeId: string;
+  revisionBefore: number;
+  revisionAfter: number;
+  /** Paths (relative to the output folder) of invitation drafts, by reseller MPN ID. */
+  invitationDrafts?: ReadonlyMap<string, string>;
+}
+
+const RESULT_FILL: Record<RowResult, string> = {
+  created: 'FFC6EFCE',
+  updated: 'FFC6EFCE',
+  removed: 'FFC6EFCE',
+  suspended: 'FFC6EFCE',
+  unchanged: 'FFE7E6E6',
+  pending: 'FFFFEB9C',
+  skipped: 'FFFFEB9C',
+  rejected: 'FFFFC7CE',
+};
+
+const ASSIGNED_ID: Partial<Record<SheetKind, { header: string; field: 'tenantId' | 'subscriptionId' }>> = {
+  Customers: { header: 'Tenant ID', field: 'tenantId' },
+  Subscriptions: { header: 'Subscription ID', field: 'subscriptionId' },
+};
+
+const RESULT_HEADERS: readonly string[] = RESULT_COLUMNS;
+
+/** Columns of one result sheet: the input's as read (minus old result columns), then results, then the assigned ID. */
+function resultLayout(sheet: PlannedSheet) {
+  const echoed = sheet.mapping.filter((m) => m.match !== 'result column (ignored)');
+  const assigned = ASSIGNED_ID[sheet.kind];
+  const assignedInput = assigned ? echoed.findIndex((m) => m.def?.field === assigned.field) : -1;
+  const headers = [...echoed.map((m) => m.text), ...RESULT_HEADERS];
+  if (assigned && assignedInput < 0) headers.push(assigned.header);
+  return { echoed, assigned, assignedInput, headers };
+}
+
+function resultRows(sheet: PlannedSheet, plan: SyncPlan, applied: ApplyResult | undefined) {
+  const { echoed, assigned, assignedInput } = resultLayout(sheet);
+  return sheet.rows.map((row) => {
+    const values: unknown[] = echoed.map((m) => row.cells[m.column - 1] ?? null);
+    let id = row.assignedId;
+    if (assigned && row.change !== undefined && applied) {
+      const committed = applied.committed[row.change] as unknown as Record<string, unknown> | undefined;
+      id = (committed?.[assigned.field] as string | undefined) ?? id;
+    }
+    if (assigned && id && assignedInput >= 0) values[assignedInput] = id;
+    values.push(row.result, codeOfRow(row), messageOfRow(row), row.changesText);
+    if (assigned && assignedInput < 0) values.push(id ?? null);
+    return values;
+  });
+}
+
+/** The results workbook of SPEC §5.1, written with exceljs's streaming writer. */
+export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: RunInfo, applied?: ApplyResult): Promise<void> {
+  const workbook: Workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false });
+  workbook.creator = 'tiersync';
+  writeSummary(workbook, plan, run);
+
+  const usedNames = new Set(['summary', 'errors', 'mapping', 'drift', 'invitations']);
+  const names = plan.sheets.map((sheet) => {
+    let name = sheet.name.slice(0, 31);
+    for (let n = 2; usedNames.has(name.toLowerCase()); n++) name = `${sheet.name.slice(0, 27)} (${n})`;
+    usedNames.add(name.toLowerCase());
+    return name;
+  });
+  plan.sheets.forEach((sheet, i) => {
+    const { headers } = resultLayout(sheet);
+    const rows = resultRows(sheet, plan, applied);
+    const resultColumn = headers.indexOf('Result') + 1;
+    writeTable(workbook, names[i]!, headers, rows, {
+      widths: fitWidths(headers, rows),
+      style: (row, index) => {
+        const result = sheet.rows[index]!.result;
+        row.getCell(resultColumn).fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: RESULT_FILL[result] } };
+      },
+    });
+  });
+
+  const errorHeaders = ['Sheet', 'Row', 'Column', 'Cell', 'Value', 'Code', 'Message'];
+  const errorRows: unknown[][] = [];
+  for (const sheet of plan.sheets) {
+    for (const d of sheet.diags) errorRows.push([sheet.name, d.at?.row ?? null, d.at?.header ?? '', d.at ? cellAddress(d.at) : '', d.value ?? '', d.code, `${d.message}. ${adviceFor(d.code)}`]);
+    for (const row of sheet.rows) {
+      for (const d of row.diags) {
+        errorRows.push([sheet.name, row.row, d.at?.header ?? '', d.at ? cellAddress(d.at) : '', d.value ?? '', d.code, `${d.message}. ${adviceFor(d.code)}`]);
+      }
+    }
+  }
+  writeTable(workbook, 'Errors', errorHeaders, errorRows, { widths: fitWidths(errorHeaders, errorRows, 90) });
+
+  const invitationRows = plan.changes
+    .filter((c) => c.entity === 'reseller' && c.invite)
+    .map((c) => {
+      const r = c.after as { mpnId: string; name: string; contactEmail: string };
+      const issued = applied?.invitations.find((i) => i.resellerMpnId === r.mpnId);
+      return [r.mpnId, r.name, r.contactEmail, issued ? issued.expiresAt.slice(0, 10) : '', run.invitationDrafts?.get(r.mpnId) ?? (run.mode === 'plan' ? '(plan: not sent)' : '')];
+    });
+  if (invitationRows.length) {
+    const headers = ['Reseller MPN ID', 'Reseller Name', 'Contact Email', 'Expires', 'Email Draft'];
+    writeTable(workbook, 'Invitations', headers, invitationRows, { widths: fitWidths(headers, invitationRows) });
+  }
+
+  if (plan.options.prune) {
+    const headers = ['Entity', 'Key', 'Record', 'Action', 'Note'];
+    const rows = plan.drift.map((d) => [d.entity, d.key, d.description, d.change === undefined && d.action !== 'report' ? 'report' : d.action, d.note]);
+    writeTable(workbook, 'Drift', headers, rows, { widths: fitWidths(headers, rows, 90) });
+  }
+
+  const mappingHeaders = ['Sheet', 'Column', 'Header as written', 'Read as', 'How'];
+  const mappingRows = plan.sheets.flatMap((sheet) => sheet.mapping.map((m) => [sheet.name, m.column, m.text, m.def?.header ?? '', m.match]));
+  writeTable(workbook, 'Mapping', mappingHeaders, mappingRows, { widths: fitWidths(mappingHeaders, mappingRows) });
+  await workbook.commit();
+}
+
+function writeSummary(workbook: Workbook, plan: SyncPlan, run: RunInfo): void {
+  const counts = countResults(plan);
+  const title = run.mode === 'plan' ? 'tiersync plan: nothing was changed; results say what apply would do' : run.mode === 'reconcile' ? 'tiersync reconcile' : 'tiersync apply';
+  const lines: unknown[][] = [
+    ['Run', title],
+    ['Mode', run.mode],
+    ['Batch ID', run.batchId],
+    ['Operator', run.operator],
+    ['Started', run.startedAt],
+    ['Finished', run.finishedAt],
+    ['Store', run.storeLocation],
+    ['Store ID', run.storeId],
+    ['Revision before', run.revisionBefore],
+    ['Revision after', run.revisionAfter],
+    ['Options', Object.entries(plan.options).filter(([, v]) => v === true).map(([k]) => k).join(', ') || '(none)'],
+  ];
+  plan.inputs.forEach((input, i) => lines.push([`Input ${i + 1}`, input.name], [`Input ${i + 1} SHA-256`, input.sha256]));
+  for (const warning of plan.warnings) lines.push(['Warning', warning]);
+  if (plan.changes.some((c) => c.action === 'remove' && c.entity === 'reseller')) {
+    lines.push(['Reminder', 'Removing a partnership does not notify the customer or the partner; their customers keep their delegated admin privileges until removed in Partner Center.']);
+  }
+  lines.push([]);
+  const kinds = Object.keys(SHEETS).filter((k) => counts[k]);
+  lines.push(['Sheet', ...ROW_RESULTS, 'Total']);
+  const totals = ROW_RESULTS.map(() => 0);
+  for (const kind of kinds) {
+    const c = counts[kind]!;
+    const values = ROW_RESULTS.map((r, i) => {
+      totals[i]! += c[r] ?? 0;
+      return c[r] ?? 0;
+    });
+    lines.push([kind, ...values, values.reduce((a, b) => a + b, 0)]);
+  }
+  lines.push(['Total', ...totals, totals.reduce((a, b) => a + b, 0)]);
+
+  const sheet = workbook.addWorksheet('Summary');
+  sheet.columns = [{ width: 22 }, { width: 70 }, ...ROW_RESULTS.slice(1).map(() => ({ width: 11 })), { width: 11 }];
+  const countsHeader = lines.findIndex((l) => l[0] === 'Sheet');
+  lines.forEach((values, i) => {
+    const row = sheet.addRow(values);
+    if (i < countsHeader) row.getCell(1).font = { bold: true };
+    if (i === countsHeader || values[0] === 'Total') row.font = { bold: true };
+    row.commit();
+  });
+  sheet.commit();
+}

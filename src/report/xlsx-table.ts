@@ -1,0 +1,62 @@
+import ExcelJS from 'exceljs';
+
+/** Characters XML 1.0 cannot carry: stripped so a hostile cell cannot corrupt the workbook. */
+const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+export type OutputValue = string | number | boolean | Date | null | undefined;
+
+/**
+ * The value as written: text stays text (a leading `=`, `+`, `-` or `@` never becomes a formula,
+ * since only exceljs formula objects do), invalid XML characters are removed, error cells become their text.
+ */
+export function safeCellValue(value: unknown): OutputValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value.replace(XML_INVALID, '');
+  if (typeof value === 'number' || typeof value === 'boolean' || value instanceof Date) return value;
+  if (typeof value === 'object' && 'error' in (value as object)) return String((value as { error: unknown }).error);
+  return String(value).replace(XML_INVALID, '');
+}
+
+export type Workbook = ExcelJS.stream.xlsx.WorkbookWriter;
+export type Sheet = ExcelJS.Worksheet;
+
+export interface TableOptions {
+  /** Column widths in characters; computed from the header when absent. */
+  widths?: number[];
+  /** Called for each written data row, to style it (e.g. colour the Result cell). */
+  style?: (row: ExcelJS.Row, index: number) => void;
+}
+
+const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDE4EE' } };
+
+/** A sheet with a bold, frozen, filterable header row, then the rows, committed as they go. */
+export function writeTable(workbook: Workbook, name: string, headers: readonly string[], rows: Iterable<readonly unknown[]>, options: TableOptions = {}): void {
+  const sheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
+  sheet.columns = headers.map((h, i) => ({ key: `c${i}`, width: options.widths?.[i] ?? Math.min(60, Math.max(10, h.length + 4)) }));
+  if (headers.length) sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: headers.length } };
+  const header = sheet.addRow(headers.map(safeCellValue));
+  header.font = { bold: true };
+  header.eachCell((cell) => (cell.fill = HEADER_FILL));
+  header.commit();
+  let index = 0;
+  for (const values of rows) {
+    const row = sheet.addRow(values.map(safeCellValue));
+    options.style?.(row, index++);
+    row.commit();
+  }
+  sheet.commit();
+}
+
+/** Widths that fit the header and a sample of values, capped so a long message stays readable. */
+export function fitWidths(headers: readonly string[], sample: Iterable<readonly unknown[]>, cap = 60): number[] {
+  const widths = headers.map((h) => h.length + 4);
+  let n = 0;
+  for (const values of sample) {
+    values.forEach((v, i) => {
+      const len = v === null || v === undefined ? 0 : v instanceof Date ? 12 : String(v).length + 2;
+      if (len > (widths[i] ?? 0)) widths[i] = len;
+    });
+    if (++n >= 200) break;
+  }
+  return widths.map((w) => Math.min(cap, Math.max(8, w)));
+}

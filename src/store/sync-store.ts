@@ -1,0 +1,122 @@
+import type { AuditRecord } from '../core/audit-chain.js';
+import type {
+  CustomerRecord,
+  Entity,
+  InvitationRecord,
+  OfferRecord,
+  ProviderRecord,
+  RecordOf,
+  ResellerRecord,
+  SubscriptionRecord,
+  UserRecord,
+} from '../core/entities.js';
+
+/**
+ * The store contract every backend implements (sql.js file, PostgreSQL). The engine never sees SQL:
+ * it asks for a snapshot, plans in memory, and hands back one batch of writes to commit atomically.
+ */
+
+export interface StoreInfo {
+  storeId: string;
+  /** Incremented by every commit. A saved plan records it; applying a stale plan is refused. */
+  revision: number;
+  schemaVersion: number;
+  provider: ProviderRecord;
+  createdAt: string;
+}
+
+/** Which records the planner needs. Small entities (users, offers, resellers, invitations) always come whole. */
+export interface SnapshotRequest {
+  /** Customers by domain prefix, or every customer. */
+  customers: readonly string[] | 'all';
+  /** Subscriptions of these customers (by domain prefix), or every subscription. */
+  subscriptionsOfCustomers: readonly string[] | 'all';
+  /** Subscriptions by Subscription ID (lower-case UUID), in addition to the above. */
+  subscriptionIds: readonly string[];
+}
+
+export interface StoreSnapshot {
+  info: StoreInfo;
+  users: UserRecord[];
+  offers: OfferRecord[];
+  resellers: ResellerRecord[];
+  /** Invitations whose status is `open`. */
+  openInvitations: InvitationRecord[];
+  customers: CustomerRecord[];
+  subscriptions: SubscriptionRecord[];
+}
+
+/** Insert the record, or replace the stored one with the same key. */
+export type WriteOp =
+  | { [E in Entity]: { kind: 'upsert'; entity: E; record: RecordOf[E] } }[Entity]
+  | { kind: 'upsert-invitation'; record: InvitationRecord };
+
+/** An audit entry before the store numbers and chains it. */
+export type AuditEntry = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
+
+/** One run, as recorded for auditors and for regenerating its report. */
+export interface BatchRecord {
+  batchId: string;
+  mode: 'apply' | 'reconcile' | 'accept' | 'catalog-import' | 'init' | 'migrate';
+  operator: string;
+  startedAt: string;
+  finishedAt: string;
+  /** Input files with their SHA-256. */
+  inputs: Array<{ name: string; sha256: string }>;
+  /** Counts per sheet and result, e.g. `{ Resellers: { created: 3 } }`. */
+  counts: Record<string, Record<string, number>>;
+  revisionBefore: number;
+  revisionAfter: number;
+  /** Anything else the report generator needs (JSON). Never a secret. */
+  details: unknown;
+}
+
+export interface CommitBatch {
+  /** The revision the changes were planned against: a different current revision fails with StalePlanError. */
+  expectedRevision: number;
+  ops: WriteOp[];
+  audit: AuditEntry[];
+  /** Written with `revisionAfter` filled in by the store. */
+  batch: Omit<BatchRecord, 'revisionAfter'>;
+}
+
+export interface StoreCapabilities {
+  /** Durable on commit by itself (PostgreSQL), rather than by saving a file after commit (sql.js). */
+  readonly serverSide: boolean;
+}
+
+export interface SyncStore {
+  readonly capabilities: StoreCapabilities;
+  /** Where the store is, for messages (a file path, or a URL without its password). */
+  readonly location: string;
+  info(): Promise<StoreInfo>;
+  loadSnapshot(request: SnapshotRequest): Promise<StoreSnapshot>;
+  findInvitationByTokenHash(tokenHash: string): Promise<InvitationRecord | undefined>;
+  /**
+   * Apply every op, append the audit entries to the chain and record the batch, in one transaction,
+   * then make it durable. Either all of it is in the store afterwards, or none of it.
+   * Returns the new revision. Requires the writer lock (opened with `write: true`).
+   */
+  commit(batch: CommitBatch): Promise<number>;
+  /** Audit records in sequence order, from `fromSeq` on. */
+  readAudit(fromSeq?: number): AsyncIterable<AuditRecord>;
+  listBatches(): Promise<BatchRecord[]>;
+  /** Release the writer lock (if held) and free resources. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** Take the exclusive writer lock before reading anything. */
+  write: boolean;
+  /** Seconds to wait for another run's lock before failing with StoreLockedError (exit 4). */
+  lockTimeoutSeconds: number;
+  onWarning?: (message: string) => void;
+}
+
+export interface InitStoreOptions {
+  provider: ProviderRecord;
+  admin: UserRecord;
+  offers: OfferRecord[];
+  now: string;
+  operator: string;
+}

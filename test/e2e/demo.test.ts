@@ -1,0 +1,35 @@
+import { describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/cli.js';
+import { readWorkbook } from '../helpers/workbooks.js';
+
+describe('the README quick start', () => {
+  it('names exactly the two commands, and npm run demo works on the bundled samples', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const quick = /## Quick start\n+```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(quick.split('\n').filter(Boolean).map((l) => l.replace(/\s+#.*$/, ''))).toEqual(['npm ci && npm run demo', 'npm test']);
+
+    const r = spawnSync('npm', ['run', 'demo', '--silent'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } });
+    expect(r.status).toBe(0);
+    const out = join(ROOT, 'tiersync-out', 'demo');
+    expect(r.stdout).toContain(`are in ${out}`);
+    expect(r.stderr).toMatch(/Credentials of 15 new customer account\(s\)/);
+    const orders = await readWorkbook(join(out, 'orders.results.xlsx'));
+    const customers = orders.Customers!;
+    expect(customers.filter((c) => c.Result === 'created')).toHaveLength(15);
+    expect(customers.filter((c) => c.Result === 'rejected').map((c) => c.Code).sort()).toEqual(['customer.invalid-domain', 'mpn.global-not-location', 'partnership.not-active', 'row.required']);
+    expect(orders.Subscriptions!.filter((s) => s.Result === 'rejected').map((s) => s.Code).sort()).toEqual([
+      'offer.unknown',
+      'partnership.not-active',
+      'subscription.quantity-out-of-range',
+    ]);
+    const creds = join(out, 'orders.credentials.xlsx');
+    expect(statSync(creds).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(out, 'invitations', '7340112.eml'))).toBe(true);
+    for (const token of [...readFileSync(join(out, 'invitations', '7340112.eml'), 'utf8').matchAll(/token=([\w-]+)/g)].map((m) => m[1]!)) {
+      expect(r.stdout + r.stderr).not.toContain(token);
+    }
+  });
+});

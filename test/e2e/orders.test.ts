@@ -1,0 +1,215 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync, statSync } from 'node:fs';
+import { Workspace } from '../helpers/cli.js';
+import { readWorkbook, workbookText, writeWorkbook, type Cell } from '../helpers/workbooks.js';
+
+export const CUSTOMER_HEADERS: Cell[] = ['Customer Domain', 'Company Name', 'Contact First Name', 'Contact Last Name', 'Contact Email', 'Phone', 'Address Line 1', 'Address Line 2', 'City', 'State/Region', 'Postal Code', 'Country', 'Language', 'Reseller MPN ID'];
+export const SUBSCRIPTION_HEADERS: Cell[] = ['Subscription ID', 'Customer Domain', 'Offer ID', 'Nickname', 'Quantity', 'Billing Cycle', 'Auto Renew', 'Partner of Record MPN ID', 'Support Contact MPN ID', 'Status'];
+
+export function customer(domain: string, overrides: Partial<Record<string, Cell>> = {}): Cell[] {
+  const base: Record<string, Cell> = {
+    'Customer Domain': domain,
+    'Company Name': `${domain} Ltd`,
+    'Contact First Name': 'Ana',
+    'Contact Last Name': 'Silva',
+    'Contact Email': `ana@${domain}.example`,
+    Phone: '',
+    'Address Line 1': '1 Main Street',
+    'Address Line 2': '',
+    City: 'Paris',
+    'State/Region': '',
+    'Postal Code': '75002',
+    Country: 'FR',
+    Language: 'fr-FR',
+    'Reseller MPN ID': '',
+    ...overrides,
+  };
+  return CUSTOMER_HEADERS.map((h) => base[h as string] ?? '');
+}
+
+export function subscription(domain: string, offer: string, quantity: Cell, overrides: Partial<Record<string, Cell>> = {}): Cell[] {
+  const base: Record<string, Cell> = { 'Customer Domain': domain, 'Offer ID': offer, Quantity: quantity, ...overrides };
+  return SUBSCRIPTION_HEADERS.map((h) => base[h as string] ?? '');
+}
+
+const BASIC = 'CFQ7TTC0LH18:0001';
+const STANDARD = 'CFQ7TTC0LDPB:0001';
+const E3 = 'CFQ7TTC0LFLX:0001';
+
+/** A store with an active reseller 3000001 (global 3000000), an invited one 3000002, and a Sales agent. */
+async function seeded(): Promise<Workspace> {
+  const w = await Workspace.create();
+  await writeWorkbook(w.path('seed.xlsx'), {
+    Users: [['Email', 'Display Name', 'Roles'], ['sales@provider.example', 'Sam', 'Sales agent']],
+    Resellers: [
+      ['Reseller MPN ID', 'Reseller Name', 'Contact Email', 'Global MPN ID', 'Partnership'],
+      ['3000001', 'Fabrikam', 'f@fabrikam.example', '3000000', 'active'],
+      ['3000002', 'Adatum', 'a@adatum.example', '', 'active'],
+    ],
+  });
+  expect((await w.run(['apply', w.path('seed.xlsx')])).code).toBe(0);
+  const eml = readFileSync(w.path('out', 'invitations', '3000001.eml'), 'utf8');
+  expect((await w.run(['accept', '--link', /^(http\S+)\r$/m.exec(eml)![1]!])).code).toBe(0);
+  return w;
+}
+
+describe('customers and subscriptions', () => {
+  let w: Workspace;
+  beforeAll(async () => {
+    w = await seeded();
+  });
+
+  it('creates an order, writes credentials only to a 0600 report, and cancels an order with one bad row', async () => {
+    const input = w.path('orders.xlsx');
+    await writeWorkbook(input, {
+      Subscriptions: [
+        SUBSCRIPTION_HEADERS,
+        subscription('contoso', BASIC, 10, { Nickname: 'Main', 'Partner of Record MPN ID': 3000001 }),
+        subscription('contoso', E3, 25, { 'Billing Cycle': 'annual', 'Auto Renew': 'no' }),
+        subscription('woodgrove', BASIC, 5),
+        subscription('woodgrove', 'NO-SUCH-OFFER', 5),
+        subscription('woodgrove', E3, 7),
+      ],
+      Customers: [
+        CUSTOMER_HEADERS,
+        customer('contoso', { 'Reseller MPN ID': 3000001, 'Postal Code': 75002 }),
+        customer('Woodgrove.onmicrosoft.com', { Country: 'US', 'State/Region': 'WA', 'Postal Code': 98101, Language: 'en-US' }),
+      ],
+    });
+    const r = await w.run(['apply', input, '--log-file', w.path('run.log')]);
+    expect(r.code).toBe(3);
+    const wb = await readWorkbook(w.path('out', 'orders.results.xlsx'));
+    expect(wb.Customers!.map((x) => [x['Customer Domain'], x.Result, x.Code])).toEqual([
+      ['contoso', 'created', ''],
+      ['Woodgrove.onmicrosoft.com', 'skipped', 'order.cancelled'],
+    ]);
+    expect(String(wb.Customers![1]!.Message)).toMatch(/Subscriptions row 5 was rejected \(offer\.unknown\)/);
+    expect(wb.Subscriptions!.map((x) => [x.Result, x.Code])).toEqual([
+      ['created', ''],
+      ['created', ''],
+      ['skipped', 'order.cancelled'],
+      ['rejected', 'offer.unknown'],
+      ['skipped', 'order.cancelled'],
+    ]);
+    const tenant = String(wb.Customers![0]!['Tenant ID']);
+    expect(tenant).toMatch(/^[0-9a-f-]{36}$/);
+    expect(String(wb.Subscriptions![0]!['Subscription ID'])).toMatch(/^[0-9a-f-]{36}$/);
+    expect(wb.Customers![1]!['Tenant ID']).toBeNull();
+    // A numeric postal code and a numeric MPN cell are read as their digits.
+    const exported = w.path('state.xlsx');
+    expect((await w.run(['export', '--out', exported])).code).toBe(0);
+    const state = await readWorkbook(exported);
+    expect(state.Customers![0]).toMatchObject({ 'Customer Domain': 'contoso', 'Postal Code': '75002', 'Reseller MPN ID': '3000001', 'Tenant ID': tenant });
+    expect(state.Subscriptions!.find((s) => s.Nickname === 'Main')).toMatchObject({ 'Partner of Record MPN ID': '3000001', Quantity: 10 });
+
+    const creds = w.path('out', 'orders.credentials.xlsx');
+    expect(statSync(creds).mode & 0o777).toBe(0o600);
+    const c = await readWorkbook(creds);
+    expect(c.Credentials!.length).toBe(1);
+    const password = String(c.Credentials![0]!['Temporary Password']);
+    expect(c.Credentials![0]).toMatchObject({ 'Customer Domain': 'contoso', 'Admin User Name': 'admin@contoso.onmicrosoft.com', 'Tenant ID': tenant, 'Reseller MPN ID': '3000001' });
+    expect(password.length).toBeGreaterThanOrEqual(16);
+    for (const cls of [/[A-Z]/, /[a-z]/, /[0-9]/, /[^A-Za-z0-9]/]) expect(password).toMatch(cls);
+    expect(r.stderr).toMatch(/orders\.credentials\.xlsx/);
+    expect(r.stderr).toMatch(/shown once/);
+    for (const text of [readFileSync(w.store, 'latin1'), await workbookText(w.path('out', 'orders.results.xlsx')), readFileSync(w.path('run.log'), 'utf8'), r.stdout, r.stderr]) {
+      expect(text.includes(password)).toBe(false);
+    }
+  });
+
+  it('checks reseller references: global vs location, not active, unknown, provider', async () => {
+    const input = w.path('refs.xlsx');
+    await writeWorkbook(input, {
+      Customers: [
+        CUSTOMER_HEADERS,
+        customer('refglobal', { 'Reseller MPN ID': '3000000' }),
+        customer('refinvited', { 'Reseller MPN ID': '3000002' }),
+        customer('refunknown', { 'Reseller MPN ID': '3999999' }),
+        customer('refprovider', { 'Reseller MPN ID': Workspace.PROVIDER_MPN }),
+        customer('ref-bad', {}),
+        customer('refnostate', { Country: 'US' }),
+      ],
+    });
+    expect((await w.run(['apply', input])).code).toBe(3);
+    const wb = await readWorkbook(w.path('out', 'refs.results.xlsx'));
+    expect(wb.Customers!.map((x) => x.Code)).toEqual(['mpn.global-not-location', 'partnership.not-active', 'mpn.unknown-reseller', 'mpn.is-provider', 'customer.invalid-domain', 'row.required']);
+    expect(String(wb.Customers![0]!.Message)).toMatch(/use the location MPN ID 3000001/);
+  });
+
+  it('changes subscriptions: quantity, upgrade along and against the catalog, suspension, privileged fields by role', async () => {
+    const input = w.path('subs.xlsx');
+    await writeWorkbook(input, {
+      Customers: [CUSTOMER_HEADERS, customer('litware')],
+      Subscriptions: [SUBSCRIPTION_HEADERS, subscription('litware', BASIC, 10, { Nickname: 'A' }), subscription('litware', E3, 10, { Nickname: 'B' }), subscription('litware', BASIC, 3, { Nickname: 'C' })],
+    });
+    expect((await w.run(['apply', input])).code).toBe(0);
+    const created = (await readWorkbook(w.path('out', 'subs.results.xlsx'))).Subscriptions!;
+    const [a, b, c] = created.map((s) => String(s['Subscription ID']));
+
+    const change = w.path('change.xlsx');
+    await writeWorkbook(change, {
+      Subscriptions: [
+        SUBSCRIPTION_HEADERS,
+        subscription('litware', STANDARD, 12, { 'Subscription ID': a, Nickname: 'A' }),
+        subscription('litware', BASIC, 10, { 'Subscription ID': b, Nickname: 'B' }),
+        subscription('litware', BASIC, 3, { 'Subscription ID': c, Nickname: 'C', Status: 'suspended' }),
+      ],
+    });
+    expect((await w.run(['apply', change])).code).toBe(3);
+    let wb = await readWorkbook(w.path('out', 'change.results.xlsx'));
+    expect(wb.Subscriptions!.map((x) => [x.Result, x.Code])).toEqual([
+      ['updated', ''],
+      ['rejected', 'subscription.upgrade-not-allowed'],
+      ['suspended', ''],
+    ]);
+    expect(wb.Subscriptions![0]!.Changes).toBe('Offer ID: CFQ7TTC0LH18:0001 → CFQ7TTC0LDPB:0001; Quantity: 10 → 12');
+
+    const more = w.path('more.xlsx');
+    await writeWorkbook(more, {
+      Subscriptions: [
+        SUBSCRIPTION_HEADERS,
+        subscription('litware', BASIC, 5, { 'Subscription ID': c, Nickname: 'C' }),
+        subscription('litware', STANDARD, 400, { 'Subscription ID': a, Nickname: 'A' }),
+        subscription('litware', E3, 10, { 'Subscription ID': b, Nickname: 'B', 'Support Contact MPN ID': '3000001' }),
+        subscription('litware', E3, 10, { 'Subscription ID': '00000000-0000-4000-8000-000000000000' }),
+        subscription('nosuchcustomer', E3, 10),
+      ],
+    });
+    expect((await w.run(['apply', more], { as: 'sales@provider.example' })).code).toBe(3);
+    wb = await readWorkbook(w.path('out', 'more.results.xlsx'));
+    expect(wb.Subscriptions!.map((x) => x.Code)).toEqual(['subscription.suspended', 'subscription.quantity-out-of-range', 'role.forbidden', 'subscription.unknown-id', 'subscription.unknown-customer']);
+    expect(String(wb.Subscriptions![2]!.Message)).toMatch(/Global admin or Admin agent may/);
+
+    // A Global admin may set the support contact; reactivating with a new quantity is allowed.
+    const ok = w.path('ok.xlsx');
+    await writeWorkbook(ok, {
+      Subscriptions: [
+        SUBSCRIPTION_HEADERS,
+        subscription('litware', BASIC, 5, { 'Subscription ID': c, Nickname: 'C', Status: 'active' }),
+        subscription('litware', E3, 10, { 'Subscription ID': b, Nickname: 'B', 'Support Contact MPN ID': '3000001' }),
+      ],
+    });
+    expect((await w.run(['apply', ok])).code).toBe(0);
+    wb = await readWorkbook(w.path('out', 'ok.results.xlsx'));
+    expect(wb.Subscriptions!.map((x) => x.Changes)).toEqual(['Quantity: 3 → 5; Status: suspended → active', 'Support Contact MPN ID: (none) → 3000001']);
+  });
+
+  it('round trip: a results workbook fed back and an export re-applied change nothing', async () => {
+    const results = w.path('out', 'ok.results.xlsx');
+    const before = readFileSync(w.store);
+    const back = await w.run(['apply', results]);
+    expect(back.code).toBe(0);
+    const wb = await readWorkbook(w.path('out', 'ok.results.results.xlsx'));
+    expect(wb.Subscriptions!.map((x) => x.Result)).toEqual(['unchanged', 'unchanged']);
+    expect(readFileSync(w.store).equals(before)).toBe(true);
+
+    const exported = w.path('state.xlsx');
+    expect((await w.run(['export', '--out', exported])).code).toBe(0);
+    const again = await w.run(['apply', exported]);
+    expect(again.code).toBe(0);
+    const ex = await readWorkbook(w.path('out', 'state.results.xlsx'));
+    const results2 = Object.entries(ex).filter(([n]) => ['Users', 'Offers', 'Resellers', 'Customers', 'Subscriptions'].includes(n)).flatMap(([, rows]) => rows.map((r) => r.Result));
+    expect(new Set(results2)).toEqual(new Set(['unchanged', 'pending']));
+    expect(readFileSync(w.store).equals(before)).toBe(true);
+  });
+});

@@ -1,0 +1,73 @@
+import { describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, Workspace } from '../helpers/cli.js';
+import { readWorkbook, workbookText, writeWorkbook, type Cell } from '../helpers/workbooks.js';
+import { CUSTOMER_HEADERS, customer, subscription, SUBSCRIPTION_HEADERS } from './orders.test.js';
+
+describe('secrets', () => {
+  it('never writes an invitation token to the store, a log, a results workbook or the console', async () => {
+    const w = await Workspace.create();
+    const input = w.path('r.xlsx');
+    const rows: Cell[][] = [['Reseller MPN ID', 'Reseller Name', 'Contact Email', 'Partnership']];
+    for (let i = 0; i < 5; i++) rows.push([`400000${i}`, `Reseller ${i}`, `r${i}@x.example`, 'active']);
+    await writeWorkbook(input, { Resellers: rows });
+    const log = w.path('run.log');
+    const outputs: string[] = [];
+    const run = async (args: string[]) => {
+      const r = await w.run([...args, '--log-file', log, '--log-level', 'debug']);
+      outputs.push(r.stdout, r.stderr);
+      return r;
+    };
+    expect((await run(['apply', input])).code).toBe(0);
+    const drafts = readdirSync(w.path('out', 'invitations'));
+    const tokens = drafts.map((f) => /token=([A-Za-z0-9_-]+)/.exec(readFileSync(w.path('out', 'invitations', f), 'utf8'))![1]!);
+    expect(tokens).toHaveLength(5);
+    for (const t of tokens.slice(0, 2)) expect((await run(['accept', '--token', t])).code).toBe(0);
+    expect((await run(['accept', '--token', `${tokens[0]}x`])).code).toBe(1);
+    expect((await run(['apply', input])).code).toBe(0);
+
+    const texts = [readFileSync(w.store, 'latin1'), readFileSync(`${w.store}.bak`, 'latin1'), readFileSync(log, 'utf8'), await workbookText(w.path('out', 'r.results.xlsx')), ...outputs];
+    expect(readFileSync(log, 'utf8')).toMatch(/"event":"run.summary"/);
+    for (const token of tokens) for (const text of texts) expect(text.includes(token)).toBe(false);
+  });
+});
+
+describe('crash safety', () => {
+  it('a kill -9 at any moment of apply leaves a store holding all or nothing of the run', async () => {
+    const w = await Workspace.create();
+    const input = w.path('big.xlsx');
+    const customers: Cell[][] = [CUSTOMER_HEADERS];
+    const subs: Cell[][] = [SUBSCRIPTION_HEADERS];
+    for (let i = 0; i < 400; i++) {
+      customers.push(customer(`crash${i}`));
+      subs.push(subscription(`crash${i}`, 'CFQ7TTC0LH18:0001', 1 + (i % 20)));
+      subs.push(subscription(`crash${i}`, 'CFQ7TTC0LFLX:0001', 5, { Nickname: 'x' }));
+    }
+    await writeWorkbook(input, { Customers: customers, Subscriptions: subs });
+    const outcomes = new Set<string>();
+    for (const delay of [150, 400, 700, 1000, 1300, 1700, 2200]) {
+      const child = spawn(process.execPath, [BIN, 'apply', input, '--store', w.store, '--out', w.path('out'), '--as', Workspace.ADMIN], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('close', r));
+      const exported = w.path(`state-${delay}.xlsx`);
+      const r = await w.run(['export', '--out', exported]);
+      expect(r.code).toBe(0);
+      const state = await readWorkbook(exported);
+      const nc = state.Customers!.length;
+      const ns = state.Subscriptions!.length;
+      expect([`${nc}/${ns}`]).toContainEqual(expect.stringMatching(/^(0\/0|400\/800)$/));
+      outcomes.add(nc ? 'after' : 'before');
+      if (nc) break;
+    }
+    // The next run takes over the lock a killed run left behind, and completes the work.
+    const last = await w.run(['apply', input]);
+    expect([0]).toContain(last.code);
+    expect(existsSync(join(w.dir, 'tiersync.db.lock'))).toBe(false);
+    const state = await readWorkbook(w.path('out', 'big.results.xlsx'));
+    expect(new Set(state.Customers!.map((c) => c.Result)).size).toBe(1);
+    expect(outcomes.has('before')).toBe(true);
+  });
+});

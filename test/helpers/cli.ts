@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname ?? __dirname, '..', '..');
+export const BIN = join(ROOT, 'bin', 'tiersync');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the real CLI (the built bin/tiersync) in `cwd`. */
+export function runCli(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): Promise<CliRun> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolveRun({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+export function tempDir(prefix = 'tiersync-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  mkdirSync(join(dir, 'out'), { recursive: true });
+  return dir;
+}
+
+/** A workspace with an initialized store: `tiersync init` run for a provider and its Global admin. */
+export class Workspace {
+  static readonly ADMIN = 'admin@provider.example';
+  static readonly PROVIDER_MPN = '1000001';
+  readonly dir: string;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  static async create(): Promise<Workspace> {
+    const ws = new Workspace(tempDir());
+    const r = await ws.run(['init', '--provider-mpn', Workspace.PROVIDER_MPN, '--provider-name', 'Contoso Distribution', '--admin', Workspace.ADMIN]);
+    if (r.code !== 0) throw new Error(`init failed: ${r.stderr}`);
+    return ws;
+  }
+
+  path(...parts: string[]): string {
+    return join(this.dir, ...parts);
+  }
+
+  get store(): string {
+    return this.path('tiersync.db');
+  }
+
+  /** Run a command against this workspace's store and output folder, as `as` (default: the Global admin). */
+  run(args: readonly string[], options: { as?: string | null; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+    const as = options.as === undefined ? Workspace.ADMIN : options.as;
+    const extra = ['--store', this.store, '--out', this.path('out'), ...(as ? ['--as', as] : [])];
+    return runCli([...args, ...extra], { cwd: this.dir, ...(options.env ? { env: options.env } : {}) });
+  }
+}

@@ -1,0 +1,70 @@
+import ExcelJS from 'exceljs';
+
+export type Cell = string | number | boolean | Date | null | undefined;
+/** Sheet name → [header row, ...data rows]. */
+export type SheetData = Record<string, Cell[][]>;
+
+/** Write an .xlsx with exceljs's regular writer (as an operator's Excel file would arrive). */
+export async function writeWorkbook(path: string, sheets: SheetData): Promise<void> {
+  const wb = new ExcelJS.Workbook();
+  for (const [name, rows] of Object.entries(sheets)) {
+    const ws = wb.addWorksheet(name);
+    for (const row of rows) ws.addRow(row);
+  }
+  await wb.xlsx.writeFile(path);
+}
+
+/** Every sheet of a workbook as rows of objects keyed by the header row: what a user would read. */
+export async function readWorkbook(path: string): Promise<Record<string, Array<Record<string, unknown>>>> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(path);
+  const out: Record<string, Array<Record<string, unknown>>> = {};
+  wb.eachSheet((ws) => {
+    const rows: Array<Record<string, unknown>> = [];
+    let headers: string[] = [];
+    ws.eachRow({ includeEmpty: false }, (row, n) => {
+      const values = (row.values as unknown[]).slice(1);
+      if (n === 1) {
+        headers = values.map((v) => String(v ?? ''));
+        return;
+      }
+      const obj: Record<string, unknown> = {};
+      headers.forEach((h, i) => {
+        const v = values[i];
+        obj[h] = v === undefined ? null : v;
+      });
+      rows.push(obj);
+    });
+    out[ws.name] = rows;
+  });
+  return out;
+}
+
+/** Sheet names in order. */
+export async function sheetNames(path: string): Promise<string[]> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(path);
+  return wb.worksheets.map((w) => w.name);
+}
+
+/** Only the result columns of a result sheet, for compact assertions. */
+export function results(rows: Array<Record<string, unknown>>, keyColumn: string): Array<{ key: unknown; result: unknown; code: unknown }> {
+  return rows.map((r) => ({ key: r[keyColumn], result: r.Result, code: r.Code || '' }));
+}
+
+/** Every cell value of every sheet as one text: to prove that a secret appears nowhere in a workbook. */
+export async function workbookText(path: string): Promise<string> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(path);
+  const parts: string[] = [];
+  wb.eachSheet((ws) => {
+    parts.push(ws.name);
+    ws.eachRow({ includeEmpty: false }, (row) => {
+      row.eachCell({ includeEmpty: false }, (cell) => {
+        parts.push(typeof cell.value === 'object' ? JSON.stringify(cell.value) : String(cell.value));
+        if (cell.note) parts.push(typeof cell.note === 'string' ? cell.note : JSON.stringify(cell.note));
+      });
+    });
+  });
+  return parts.join('\n');
+}
