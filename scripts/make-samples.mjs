@@ -88,9 +88,8 @@ companies.forEach(([domain, , , , , mpn], i) => {
 // More deliberate mistakes on existing-style rows:
 const byDomain = (d) => subscriptionRows.filter((r) => r[1] === d);
 byDomain('graphicdesign')[1][2] = 'CFQ7TTC0XXXX:0001'; // offer.unknown → the whole order is cancelled
-byDomain('woodgrovebank')[1][4] = 400; // subscription.quantity-out-of-range (max 300)
+byDomain('woodgrovebank')[1][4] = 20000; // subscription.quantity-out-of-range
 byDomain('proseware')[0][8] = '7340112'; // support contact not active
-byDomain('litwareinc')[2][2] = 'CFQ7TTC0LH1P:0001'; // Exchange Online (Plan 2) is annual only: stays valid (annual)
 byDomain('contosobikes')[1][7] = '5230417'; // partner of record set: fine for a Global admin
 await write('orders.xlsx', [
   ['Customers', ['Customer Domain', 'Company Name', 'Contact First Name', 'Contact Last Name', 'Contact Email', 'Phone', 'Address Line 1', 'Address Line 2', 'City', 'State/Region', 'Postal Code', 'Country', 'Language', 'Reseller MPN ID'], customerRows],

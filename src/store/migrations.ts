@@ -1,0 +1,127 @@
+/**
+ * Numbered schema migrations, shared by every backend. Plain SQL types (TEXT, INTEGER, BIGINT) so the
+ * same text runs on SQLite and PostgreSQL; a backend's dialect adjusts the few differences by table.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE store_meta (
+  id INTEGER PRIMARY KEY,
+  store_id TEXT NOT NULL,
+  revision BIGINT NOT NULL,
+  created_at TEXT NOT NULL,
+  provider_mpn TEXT NOT NULL,
+  provider_name TEXT NOT NULL,
+  portal_url TEXT NOT NULL
+);
+CREATE TABLE users (
+  email TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  roles TEXT NOT NULL,
+  status TEXT NOT NULL
+);
+CREATE TABLE offers (
+  offer_key TEXT PRIMARY KEY,
+  offer_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  min_quantity INTEGER NOT NULL,
+  max_quantity INTEGER NOT NULL,
+  billing_cycles TEXT NOT NULL,
+  upgrade_targets TEXT NOT NULL
+);
+CREATE TABLE resellers (
+  mpn_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  contact_email TEXT NOT NULL,
+  global_mpn_id TEXT,
+  country TEXT,
+  partnership TEXT NOT NULL,
+  state_since TEXT NOT NULL
+);
+CREATE INDEX resellers_global ON resellers (global_mpn_id);
+CREATE TABLE invitations (
+  id TEXT PRIMARY KEY,
+  reseller_mpn_id TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  status TEXT NOT NULL,
+  accepted_at TEXT
+);
+CREATE INDEX invitations_reseller ON invitations (reseller_mpn_id);
+CREATE TABLE customers (
+  domain TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL UNIQUE,
+  company_name TEXT NOT NULL,
+  contact_first_name TEXT NOT NULL,
+  contact_last_name TEXT NOT NULL,
+  contact_email TEXT NOT NULL,
+  phone TEXT,
+  address_line1 TEXT NOT NULL,
+  address_line2 TEXT,
+  city TEXT NOT NULL,
+  state_region TEXT,
+  postal_code TEXT NOT NULL,
+  country TEXT NOT NULL,
+  language TEXT NOT NULL,
+  reseller_mpn_id TEXT,
+  reseller_admin INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE subscriptions (
+  subscription_id TEXT PRIMARY KEY,
+  customer_domain TEXT NOT NULL,
+  offer_id TEXT NOT NULL,
+  nickname TEXT NOT NULL,
+  quantity INTEGER NOT NULL,
+  billing_cycle TEXT NOT NULL,
+  auto_renew INTEGER NOT NULL,
+  partner_of_record_mpn_id TEXT,
+  support_contact_mpn_id TEXT,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX subscriptions_customer ON subscriptions (customer_domain);
+CREATE TABLE audit (
+  seq BIGINT PRIMARY KEY,
+  batch_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  operator TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  record_key TEXT NOT NULL,
+  action TEXT NOT NULL,
+  before_json TEXT,
+  after_json TEXT,
+  input_name TEXT NOT NULL,
+  input_sha256 TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_batch ON audit (batch_id);
+CREATE TABLE batches (
+  batch_id TEXT PRIMARY KEY,
+  mode TEXT NOT NULL,
+  operator TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT NOT NULL,
+  inputs_json TEXT NOT NULL,
+  counts_json TEXT NOT NULL,
+  revision_before BIGINT NOT NULL,
+  revision_after BIGINT NOT NULL,
+  details_json TEXT
+);
+`,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`;
