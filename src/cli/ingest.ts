@@ -1,6 +1,6 @@
 import { guessSheetKind, sheetKindOf } from '../normalize/headers.js';
 import { startSheet, type InputSheet } from '../normalize/normalize-sheet.js';
-import type { SheetKind } from '../normalize/columns.js';
+import { REPORT_SHEETS, type SheetKind } from '../normalize/columns.js';
 import type { PlanBatch } from '../plan/assemble-sync-plan.js';
 import { inspectInputFile, readInputSheets } from '../read/read-input.js';
 import type { InputFile } from '../read/raw-sheet.js';
@@ -42,6 +42,11 @@ export async function ingestInputs(paths: readonly string[], options: IngestOpti
     options.log.info('reading input', { event: 'read.start', file: file.name, bytes: file.bytes, sha256: file.sha256 });
     for await (const raw of readInputSheets(file, readOptions)) {
       const kind = sheetKindOf(raw.name) ?? (file.format === 'csv' ? guessSheetKind(raw.headers) : undefined);
+      if (!kind && REPORT_SHEETS.includes(raw.name)) {
+        options.log.debug('report sheet skipped', { event: 'read.skip', file: file.name, sheet: raw.name });
+        for await (const _ of raw.rows) void _;
+        continue;
+      }
       if (!kind || !options.kinds.includes(kind)) {
         onWarning(`${file.name}: sheet "${raw.name}" is not ${kind ? 'read by this command' : 'a tiersync sheet'} (${options.kinds.join(', ')}); it was ignored`);
         for await (const _ of raw.rows) void _;

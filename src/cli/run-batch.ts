@@ -196,7 +196,7 @@ async function report(ctx: CliContext, store: SyncStore, plan: SyncPlan, run: Re
     revisionBefore: plan.revision,
     revisionAfter: applied?.revisionAfter ?? plan.revision,
     ...(drafts ? { invitationDrafts: drafts } : {}),
-  });
+  }, applied);
   const counts = countResults(plan);
   ctx.log.info('run finished', { event: 'run.summary', mode: run.mode, batchId: run.batchId, counts, results: path, revisionAfter: applied?.revisionAfter ?? plan.revision });
   if (ctx.json) {

@@ -137,6 +137,9 @@ export const SHEETS: Readonly<Record<SheetKind, SheetDef>> = {
 /** Columns tiersync adds to results; read back from a results workbook they are ignored. */
 export const RESULT_COLUMNS = ['Result', 'Code', 'Message', 'Changes'] as const;
 
+/** Sheets tiersync itself writes next to the input sheets; read back from a results workbook they are skipped silently. */
+export const REPORT_SHEETS: readonly string[] = ['Summary', 'Errors', 'Mapping', 'Drift', 'Invitations', 'Examples'];
+
 /** Countries whose addresses need a state or region (SPEC §1.4). */
 export const COUNTRIES_REQUIRING_STATE: readonly string[] = ['US', 'CA', 'AU', 'BR', 'IN', 'MX'];
 

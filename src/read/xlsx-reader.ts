@@ -33,6 +33,26 @@ function damaged(file: InputFile, cause: unknown): InputFileError {
   return new InputFileError(`${file.name} could not be read as an Excel workbook (${detail}); open it in Excel, save it again as .xlsx, and upload the new file`, { cause });
 }
 
+interface ReaderInternals {
+  workbookRels?: Array<{ Id: string; Target: string }>;
+  model?: { sheets?: Array<{ rId: string; name: string; state?: string }> };
+}
+
+/**
+ * The sheet's name and visibility. exceljs matches a sheet part to its name by a relative rel target
+ * only; writers that use absolute targets (`/xl/worksheets/sheet1.xml`, exceljs's own streaming
+ * writer among them) leave the default `SheetN`: resolve those here.
+ */
+function sheetIdentity(reader: ReaderInternals, worksheet: { id: unknown; name: string; state?: string }): { name: string; state?: string } {
+  const sheets = reader.model?.sheets ?? [];
+  if (sheets.some((s) => s.name === worksheet.name)) return worksheet.state === undefined ? { name: worksheet.name } : { name: worksheet.name, state: worksheet.state };
+  const target = `worksheets/sheet${String(worksheet.id)}.xml`;
+  const rel = (reader.workbookRels ?? []).find((r) => r.Target.replace(/^\/?(xl\/)?/, '') === target);
+  const sheet = rel && sheets.find((s) => s.rId === rel.Id);
+  if (!sheet) return { name: worksheet.name };
+  return sheet.state === undefined ? { name: sheet.name } : { name: sheet.name, state: sheet.state };
+}
+
 /**
  * The sheets of an .xlsx with exceljs's streaming reader, one after another. Each sheet's rows must be
  * consumed (or abandoned: the reader drains them) before the next sheet is produced.
@@ -55,7 +75,7 @@ export async function* readXlsxSheets(file: InputFile, options: ReadOptions): As
     }
     if (next.done) return;
     const worksheet = next.value;
-    const name = worksheet.name;
+    const { name, state } = sheetIdentity(reader as unknown as ReaderInternals, worksheet as unknown as { id: unknown; name: string; state?: string });
     const rows = (worksheet as unknown as AsyncIterable<StreamRow>)[Symbol.asyncIterator]();
     const pull = async (): Promise<IteratorResult<StreamRow>> => {
       try {
@@ -64,7 +84,7 @@ export async function* readXlsxSheets(file: InputFile, options: ReadOptions): As
         throw damaged(file, cause);
       }
     };
-    if (worksheet.state === 'hidden' || worksheet.state === 'veryHidden') {
+    if (state === 'hidden' || state === 'veryHidden') {
       options.onWarning?.(`${file.name}: hidden sheet "${name}" was skipped`);
       while (!(await pull()).done);
       continue;

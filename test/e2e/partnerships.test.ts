@@ -30,7 +30,7 @@ describe('reseller partnerships', () => {
     const first = await ws.run(['apply', input]);
     expect(first.code).toBe(0);
     const wb = await readWorkbook(ws.path('out', 'partners.results.xlsx'));
-    expect(wb.Resellers!.map((r) => [r['Reseller MPN ID'], r.Result, r.Code])).toEqual([
+    expect(wb.Resellers!.map((r) => [r['Reseller MPN ID'], r.Result, r.Code ?? ''])).toEqual([
       ['2000001', 'created', ''],
       [2000002, 'created', ''],
     ]);
@@ -163,7 +163,7 @@ describe('reseller partnerships', () => {
     ]);
     expect((await w.run(['apply', input])).code).toBe(3);
     const wb = await readWorkbook(w.path('out', 'dup.results.xlsx'));
-    expect(wb.Resellers!.map((x) => [x.Result, x.Code])).toEqual([
+    expect(wb.Resellers!.map((x) => [x.Result, x.Code ?? ''])).toEqual([
       ['rejected', 'row.duplicate-key'],
       ['created', ''],
       ['rejected', 'row.duplicate-key'],
@@ -200,7 +200,7 @@ describe('reseller partnerships', () => {
     await writeWorkbook(missing, { Resellers: [['Reseller MPN ID', 'Reseller Name', 'Partnership'], ['2500002', 'X', 'active'], ['2500003', 'Y', 'active']] });
     expect((await w.run(['apply', missing])).code).toBe(3);
     const m = await readWorkbook(w.path('out', 'missing.results.xlsx'));
-    expect(m.Resellers!.map((x) => [x.Result, x.Code])).toEqual([
+    expect(m.Resellers!.map((x) => [x.Result, x.Code ?? ''])).toEqual([
       ['rejected', 'row.missing-column'],
       ['rejected', 'row.missing-column'],
     ]);
@@ -241,7 +241,7 @@ describe('roles', () => {
     });
     expect((await w.run(['apply', users])).code).toBe(3);
     const u = await readWorkbook(w.path('out', 'users.results.xlsx'));
-    expect(u.Users!.map((x) => [x.Result, x.Code])).toEqual([
+    expect(u.Users!.map((x) => [x.Result, x.Code ?? ''])).toEqual([
       ['created', ''],
       ['created', ''],
       ['created', ''],
@@ -291,7 +291,7 @@ describe('offers', () => {
     expect(r.code).toBe(3);
     const wb = await readWorkbook(w.path('out', 'offers.results.xlsx'));
     const sheet = wb[Object.keys(wb)[1]!]!;
-    expect(sheet.map((x) => [x['Offer ID'], x.Result, x.Code])).toEqual([
+    expect(sheet.map((x) => [x['Offer ID'], x.Result, x.Code ?? ''])).toEqual([
       ['NEW-A', 'created', ''],
       ['NEW-B', 'created', ''],
       ['NEW-C', 'rejected', 'row.invalid-value'],
@@ -341,7 +341,7 @@ describe('plans', () => {
     expect((await w.run(['apply', input, '--atomic'])).code).toBe(3);
     expect(readFileSync(w.store).equals(before)).toBe(true);
     const wb = await readWorkbook(w.path('out', 'a.results.xlsx'));
-    expect(wb.Resellers!.map((x) => [x.Result, x.Code])).toEqual([
+    expect(wb.Resellers!.map((x) => [x.Result, x.Code ?? ''])).toEqual([
       ['skipped', 'batch.atomic-cancelled'],
       ['rejected', 'mpn.invalid-format'],
     ]);

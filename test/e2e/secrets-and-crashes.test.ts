@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, Workspace } from '../helpers/cli.js';
 import { readWorkbook, workbookText, writeWorkbook, type Cell } from '../helpers/workbooks.js';
-import { CUSTOMER_HEADERS, customer, subscription, SUBSCRIPTION_HEADERS } from './orders.test.js';
+import { CUSTOMER_HEADERS, customer, subscription, SUBSCRIPTION_HEADERS } from '../helpers/rows.js';
 
 describe('secrets', () => {
   it('never writes an invitation token to the store, a log, a results workbook or the console', async () => {

@@ -64,7 +64,8 @@ export class Workspace {
   /** Run a command against this workspace's store and output folder, as `as` (default: the Global admin). */
   run(args: readonly string[], options: { as?: string | null; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
     const as = options.as === undefined ? Workspace.ADMIN : options.as;
-    const extra = ['--store', this.store, '--out', this.path('out'), ...(as ? ['--as', as] : [])];
+    // `export --out FILE` and `audit export --out FILE` name a file: the output folder is not added then.
+    const extra = ['--store', this.store, ...(args.includes('--out') ? [] : ['--out', this.path('out')]), ...(as ? ['--as', as] : [])];
     return runCli([...args, ...extra], { cwd: this.dir, ...(options.env ? { env: options.env } : {}) });
   }
 }
