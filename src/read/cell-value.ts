@@ -22,6 +22,8 @@ export function toPrimitive(value: unknown): CellValue {
     if (Array.isArray(v.richText)) return toPrimitive((v.richText as Array<{ text?: unknown }>).map((r) => String(r.text ?? '')).join(''));
     if ('formula' in v || 'sharedFormula' in v) return toPrimitive(v.result);
     if ('error' in v) return { error: String(v.error) };
+    // A shared-string index that was never resolved would silently become a wrong value.
+    if ('sharedString' in v) throw new Error('the shared strings of the workbook could not be read');
     if ('text' in v) return toPrimitive(v.text);
     if ('result' in v) return toPrimitive(v.result);
   }

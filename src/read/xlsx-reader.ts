@@ -1,4 +1,7 @@
 import ExcelJS from 'exceljs';
+import unzipper from 'unzipper';
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
 import { errorDiag, type Diagnostic } from '../core/diagnostics.js';
 import { InputFileError } from '../core/errors.js';
 import { isEmptyRow, MAX_CELL_CHARS, toPrimitive } from './cell-value.js';
@@ -8,6 +11,28 @@ interface StreamRow {
   number: number;
   values: unknown;
 }
+
+/**
+ * The parts of exceljs's streaming WorkbookReader tiersync drives itself. Its own `parse()` walks the zip
+ * as one forward stream and, depending on timing, can end before the parts that follow the sheets
+ * (workbook.xml, styles, shared strings) are read: sheet names, dates and shared strings then go
+ * missing. Reading the zip through its central directory and feeding each part to exceljs's own parsers
+ * keeps exceljs's cell handling and makes the order deterministic.
+ */
+interface WorkbookReaderParts {
+  workbookRels?: Array<{ Id: string; Type: string; Target: string }>;
+  model?: { sheets?: Array<{ rId: string; name: string; state?: string }> };
+  _parseRels(entry: Readable): Promise<void>;
+  _parseWorkbook(entry: Readable): Promise<void>;
+  _parseStyles(entry: Readable): Promise<void>;
+  _parseSharedStrings(entry: Readable): AsyncIterable<unknown>;
+  _parseWorksheet(entry: Readable, sheetNo: string): Iterable<{ eventType: string; value: AsyncIterable<StreamRow> }>;
+}
+
+const REL_TYPE = {
+  styles: /\/styles$/,
+  sharedStrings: /\/sharedStrings$/,
+};
 
 function cellsOf(row: StreamRow): CellValue[] {
   const values = row.values as unknown[];
@@ -29,54 +54,60 @@ function problemsOf(sheet: string, row: number, cells: readonly CellValue[]): Di
 }
 
 function damaged(file: InputFile, cause: unknown): InputFileError {
+  if (cause instanceof InputFileError) return cause;
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new InputFileError(`${file.name} could not be read as an Excel workbook (${detail}); open it in Excel, save it again as .xlsx, and upload the new file`, { cause });
 }
 
-interface ReaderInternals {
-  workbookRels?: Array<{ Id: string; Target: string }>;
-  model?: { sheets?: Array<{ rId: string; name: string; state?: string }> };
+/** `worksheets/sheet1.xml` or `/xl/worksheets/sheet1.xml` → `xl/worksheets/sheet1.xml`. */
+function partPath(target: string): string {
+  return target.startsWith('/') ? target.slice(1) : posix.normalize(posix.join('xl', target));
 }
 
 /**
- * The sheet's name and visibility. exceljs matches a sheet part to its name by a relative rel target
- * only; writers that use absolute targets (`/xl/worksheets/sheet1.xml`, exceljs's own streaming
- * writer among them) leave the default `SheetN`: resolve those here.
- */
-function sheetIdentity(reader: ReaderInternals, worksheet: { id: unknown; name: string; state?: string }): { name: string; state?: string } {
-  const sheets = reader.model?.sheets ?? [];
-  if (sheets.some((s) => s.name === worksheet.name)) return worksheet.state === undefined ? { name: worksheet.name } : { name: worksheet.name, state: worksheet.state };
-  const target = `worksheets/sheet${String(worksheet.id)}.xml`;
-  const rel = (reader.workbookRels ?? []).find((r) => r.Target.replace(/^\/?(xl\/)?/, '') === target);
-  const sheet = rel && sheets.find((s) => s.rId === rel.Id);
-  if (!sheet) return { name: worksheet.name };
-  return sheet.state === undefined ? { name: sheet.name } : { name: sheet.name, state: sheet.state };
-}
-
-/**
- * The sheets of an .xlsx with exceljs's streaming reader, one after another. Each sheet's rows must be
- * consumed (or abandoned: the reader drains them) before the next sheet is produced.
+ * The visible sheets of an .xlsx in workbook order, rows streamed with exceljs's worksheet reader.
+ * Each sheet's rows must be consumed (or abandoned: they are then drained) before the next sheet.
  */
 export async function* readXlsxSheets(file: InputFile, options: ReadOptions): AsyncGenerator<RawSheet> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file.path, {
-    sharedStrings: 'cache',
-    styles: 'cache',
-    hyperlinks: 'ignore',
-    worksheets: 'emit',
-    entries: 'emit',
-  });
-  const sheets = reader[Symbol.asyncIterator]() as AsyncIterator<ExcelJS.stream.xlsx.WorksheetReader & { name: string; state?: string }>;
-  for (;;) {
-    let next: IteratorResult<ExcelJS.stream.xlsx.WorksheetReader & { name: string; state?: string }>;
-    try {
-      next = await sheets.next();
-    } catch (cause) {
-      throw damaged(file, cause);
+  let sheets: Array<{ name: string; state?: string; path: string }>;
+  let reader: WorkbookReaderParts;
+  let parts: Map<string, unzipper.File>;
+  try {
+    const directory = await unzipper.Open.file(file.path);
+    parts = new Map(directory.files.map((f) => [f.path.replace(/^\//, ''), f]));
+    const open = (path: string) => {
+      const part = parts.get(path);
+      if (!part) throw new InputFileError(`${file.name} is not a complete Excel workbook (it has no ${path}); save it again from Excel as .xlsx`);
+      return part.stream() as unknown as Readable;
+    };
+    reader = new ExcelJS.stream.xlsx.WorkbookReader(file.path, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' }) as unknown as WorkbookReaderParts;
+    await reader._parseRels(open('xl/_rels/workbook.xml.rels'));
+    await reader._parseWorkbook(open('xl/workbook.xml'));
+    const rels = reader.workbookRels ?? [];
+    const styles = rels.find((r) => REL_TYPE.styles.test(r.Type));
+    if (styles && parts.has(partPath(styles.Target))) await reader._parseStyles(open(partPath(styles.Target)));
+    const shared = rels.find((r) => REL_TYPE.sharedStrings.test(r.Type));
+    if (shared && parts.has(partPath(shared.Target))) for await (const _ of reader._parseSharedStrings(open(partPath(shared.Target)))) void _;
+    sheets = (reader.model?.sheets ?? []).map((s) => {
+      const rel = rels.find((r) => r.Id === s.rId);
+      if (!rel) throw new InputFileError(`${file.name} is damaged (sheet "${s.name}" has no part); save it again from Excel as .xlsx`);
+      return { name: s.name, ...(s.state ? { state: s.state } : {}), path: partPath(rel.Target) };
+    });
+  } catch (cause) {
+    throw damaged(file, cause);
+  }
+
+  for (const sheet of sheets) {
+    if (sheet.state === 'hidden' || sheet.state === 'veryHidden') {
+      options.onWarning?.(`${file.name}: hidden sheet "${sheet.name}" was skipped`);
+      continue;
     }
-    if (next.done) return;
-    const worksheet = next.value;
-    const { name, state } = sheetIdentity(reader as unknown as ReaderInternals, worksheet as unknown as { id: unknown; name: string; state?: string });
-    const rows = (worksheet as unknown as AsyncIterable<StreamRow>)[Symbol.asyncIterator]();
+    const part = parts.get(sheet.path);
+    if (!part) throw new InputFileError(`${file.name} is damaged (the part of sheet "${sheet.name}" is missing); save it again from Excel as .xlsx`);
+    const sheetNo = /sheet(\d+)\.xml$/.exec(sheet.path)?.[1] ?? '0';
+    const event = [...reader._parseWorksheet(part.stream() as unknown as Readable, sheetNo)][0];
+    if (!event) continue;
+    const rows = event.value[Symbol.asyncIterator]();
     const pull = async (): Promise<IteratorResult<StreamRow>> => {
       try {
         return await rows.next();
@@ -84,11 +115,7 @@ export async function* readXlsxSheets(file: InputFile, options: ReadOptions): As
         throw damaged(file, cause);
       }
     };
-    if (state === 'hidden' || state === 'veryHidden') {
-      options.onWarning?.(`${file.name}: hidden sheet "${name}" was skipped`);
-      while (!(await pull()).done);
-      continue;
-    }
+    const name = sheet.name;
 
     // The header is the first non-empty row.
     let header: { row: number; cells: CellValue[] } | undefined;

@@ -47,7 +47,7 @@ describe('crash safety', () => {
     }
     await writeWorkbook(input, { Customers: customers, Subscriptions: subs });
     const outcomes = new Set<string>();
-    for (const delay of [150, 400, 700, 1000, 1300, 1700, 2200]) {
+    for (const delay of [200, 800, 1400, 2200]) {
       const child = spawn(process.execPath, [BIN, 'apply', input, '--store', w.store, '--out', w.path('out'), '--as', Workspace.ADMIN], { stdio: 'ignore' });
       await new Promise((r) => setTimeout(r, delay));
       child.kill('SIGKILL');
@@ -69,5 +69,5 @@ describe('crash safety', () => {
     const state = await readWorkbook(w.path('out', 'big.results.xlsx'));
     expect(new Set(state.Customers!.map((c) => c.Result)).size).toBe(1);
     expect(outcomes.has('before')).toBe(true);
-  });
+  }, 180_000);
 });
