@@ -40,8 +40,8 @@ export interface ApplyOptions {
   mode: BatchRecord['mode'];
   startedAt: string;
   now: string;
-  /** Report details stored with the batch record (never a secret). */
-  details?: unknown;
+  /** Report details stored with the batch record, made once IDs are assigned (never a secret). */
+  details?: (issued: Pick<ApplyResult, 'committed' | 'invitations'>) => unknown;
   /**
    * Called with the secrets issued, after they exist and before the store commits, so the files
    * that carry them can be staged: a committed run must never lose a password it issued.
@@ -155,7 +155,7 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
       inputs: plan.inputs.map(({ name, sha256 }) => ({ name, sha256 })),
       counts,
       revisionBefore: plan.revision,
-      details: options.details ?? null,
+      details: options.details?.({ committed, invitations }) ?? null,
     },
   });
   return { batchId: options.batchId, revisionBefore: plan.revision, revisionAfter, committed, credentials, invitations };

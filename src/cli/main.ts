@@ -9,6 +9,7 @@ import type { CliContext } from './context.js';
 import { runAccept } from './accept-command.js';
 import { runAuditExport, runAuditVerify } from './audit-command.js';
 import { runExport } from './export-command.js';
+import { runReport } from './report-command.js';
 import { runInit } from './init-command.js';
 import { applySavedPlan, runBatch } from './run-batch.js';
 
@@ -173,6 +174,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         if (!a.out || a.out === './tiersync-out') throw new UsageError('audit export needs --out FILE.xlsx');
         return runAuditExport(ctx, String(a.out), { ...(a.batch ? { batch: String(a.batch) } : {}), ...(a.since ? { since: String(a.since) } : {}), ...(a.entity ? { entity: String(a.entity) } : {}) });
       }),
+    )
+    .command(
+      'report',
+      "write an applied run's results workbook again from the store (into --out DIR)",
+      (y) => y.option('batch', { type: 'string', demandOption: true, describe: 'the Batch ID (from the Summary sheet or the audit export)' }).example('$0 report --batch 3f2c9e1a --out ./recovered', ''),
+      run((ctx, a) => runReport(ctx, String(a.batch))),
     )
     .demandCommand(1, 'Name a command; see tiersync --help')
     .strict()

@@ -9,7 +9,8 @@ import { assembleSyncPlan } from '../plan/assemble-sync-plan.js';
 import { countResults, hasRejections, PLAN_FORMAT_VERSION, type SyncPlan } from '../plan/sync-plan.js';
 import { stageCredentialReports } from '../report/credential-report.js';
 import { stageInvitationDrafts } from '../report/invitation-drafts.js';
-import { writeResultsWorkbook, type RunMode } from '../report/results-workbook.js';
+import { writeResultsWorkbook, type AppliedIds, type RunInfo, type RunMode } from '../report/results-workbook.js';
+import { packRunReport } from '../report/run-record.js';
 import { StagedSecretFiles } from '../report/secret-files.js';
 import { formatCounts } from '../report/terminal.js';
 import type { SnapshotRequest, SyncStore } from '../store/sync-store.js';
@@ -101,7 +102,7 @@ export async function runBatch(ctx: CliContext, options: BatchOptions): Promise<
     ctx.log.info('plan assembled', { event: 'plan.done', batchId, changes: plan.changes.length, counts: countResults(plan) });
     const overLimit = pruneOverLimit(plan, options.maxPrunePercent);
     if (overLimit.length) {
-      await report(ctx, store, plan, { mode: 'plan', batchId, startedAt, files: options.files });
+      await report(ctx, plan, await unchangedRun(ctx, store, plan, { mode: 'plan', batchId, startedAt, files: options.files }), options.files);
       throw new PruneRefusedError(`Refused to prune more than ${options.maxPrunePercent}% of the store's records (${overLimit.join('; ')}); nothing was changed. If the input really is complete, raise the bound with --max-prune`);
     }
     if (!applying) {
@@ -109,7 +110,7 @@ export async function runBatch(ctx: CliContext, options: BatchOptions): Promise<
         await fs.writeFile(options.savePlan, JSON.stringify(plan));
         ctx.terminal.info(`Plan saved to ${options.savePlan} (store revision ${plan.revision})`);
       }
-      await report(ctx, store, plan, { mode: 'plan', batchId, startedAt, files: options.files });
+      await report(ctx, plan, await unchangedRun(ctx, store, plan, { mode: 'plan', batchId, startedAt, files: options.files }), options.files);
       if (hasRejections(plan)) return EXIT.rowsRejected;
       return options.detailedExitcode && plan.changes.length ? EXIT.changesPending : EXIT.ok;
     }
@@ -153,16 +154,39 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
   const info = await store.info();
   let drafts = new Map<string, string>();
   let applied: ApplyResult;
+  const finishedAt = ctx.now().toISOString();
+  const runInfo = (revisionAfter: number): RunInfo => ({
+    mode: run.mode,
+    batchId: run.batchId,
+    operator: plan.operator,
+    startedAt: run.startedAt,
+    finishedAt,
+    storeLocation: store.location,
+    storeId: info.storeId,
+    revisionBefore: plan.revision,
+    revisionAfter,
+    invitationDrafts: drafts,
+  });
   try {
     applied = await applySyncPlan(plan, store, {
       batchId: run.batchId,
       mode: run.batchMode,
       startedAt: run.startedAt,
       now: run.startedAt,
-      details: { files: run.files },
       beforeCommit: async ({ credentials, invitations }) => {
         await stageCredentialReports(staged, ctx.outDir, stem, credentials, run.splitCredentials);
         drafts = await stageInvitationDrafts(staged, ctx.outDir, invitations, info.provider, plan.operator, ctx.now());
+      },
+      // Kept with the batch so `tiersync report --batch` can write this run's results again.
+      details: ({ committed, invitations }) => {
+        const { invitationDrafts, ...rest } = runInfo(plan.revision + 1);
+        const report = packRunReport({
+          plan,
+          run: { ...rest, invitationDrafts: [...(invitationDrafts ?? [])] },
+          assignedIds: committed.map((r) => ((r as { tenantId?: string }).tenantId ?? (r as { subscriptionId?: string }).subscriptionId ?? null)),
+          invitations: invitations.map(({ resellerMpnId, expiresAt }) => ({ resellerMpnId, expiresAt })),
+        });
+        return { files: run.files, stem, ...(report ? { report } : { reportOmitted: 'too large to keep' }) };
       },
     });
   } catch (error) {
@@ -171,7 +195,7 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
   }
   await staged.publish();
   ctx.log.info('changes committed', { event: 'apply.done', batchId: run.batchId, changes: plan.changes.length, revisionBefore: applied.revisionBefore, revisionAfter: applied.revisionAfter });
-  await report(ctx, store, plan, run, applied, drafts);
+  await report(ctx, plan, runInfo(applied.revisionAfter), run.files, applied);
   const credentialReports = staged.paths.filter((p) => p.endsWith('.xlsx'));
   if (credentialReports.length) {
     ctx.terminal.info(`Credentials of ${applied.credentials.length} new customer account(s): ${credentialReports.join(', ')}`);
@@ -181,29 +205,25 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
   return hasRejections(plan) ? EXIT.rowsRejected : EXIT.ok;
 }
 
-async function report(ctx: CliContext, store: SyncStore, plan: SyncPlan, run: ReportContext, applied?: ApplyResult, drafts?: ReadonlyMap<string, string>): Promise<void> {
-  await fs.mkdir(ctx.outDir, { recursive: true });
-  const path = join(ctx.outDir, `${stemOf(run.files)}.results.xlsx`);
+/** The RunInfo of a run that changes nothing (plan mode, or a refused prune). */
+async function unchangedRun(ctx: CliContext, store: SyncStore, plan: SyncPlan, run: ReportContext): Promise<RunInfo> {
   const info = await store.info();
-  await writeResultsWorkbook(path, plan, {
-    mode: run.mode,
-    batchId: run.batchId,
-    operator: plan.operator,
-    startedAt: run.startedAt,
-    finishedAt: ctx.now().toISOString(),
-    storeLocation: store.location,
-    storeId: info.storeId,
-    revisionBefore: plan.revision,
-    revisionAfter: applied?.revisionAfter ?? plan.revision,
-    ...(drafts ? { invitationDrafts: drafts } : {}),
-  }, applied);
+  return { mode: run.mode, batchId: run.batchId, operator: plan.operator, startedAt: run.startedAt, finishedAt: ctx.now().toISOString(), storeLocation: store.location, storeId: info.storeId, revisionBefore: plan.revision, revisionAfter: plan.revision };
+}
+
+/** Write the results workbook and tell the operator (and the log) how the run went. */
+export async function report(ctx: CliContext, plan: SyncPlan, run: RunInfo, files: readonly string[], applied?: AppliedIds): Promise<string> {
+  await fs.mkdir(ctx.outDir, { recursive: true });
+  const path = join(ctx.outDir, `${stemOf(files)}.results.xlsx`);
+  await writeResultsWorkbook(path, plan, run, applied);
   const counts = countResults(plan);
-  ctx.log.info('run finished', { event: 'run.summary', mode: run.mode, batchId: run.batchId, counts, results: path, revisionAfter: applied?.revisionAfter ?? plan.revision });
+  ctx.log.info('run finished', { event: 'run.summary', mode: run.mode, batchId: run.batchId, counts, results: path, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter });
   if (ctx.json) {
-    ctx.terminal.print(JSON.stringify({ mode: run.mode, batchId: run.batchId, storeId: info.storeId, revisionBefore: plan.revision, revisionAfter: applied?.revisionAfter ?? plan.revision, counts, results: path }), true);
+    ctx.terminal.print(JSON.stringify({ mode: run.mode, batchId: run.batchId, storeId: run.storeId, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter, counts, results: path }), true);
   } else {
-    ctx.terminal.print(`${run.mode === 'plan' ? 'Plan (nothing changed)' : 'Applied'}: store revision ${plan.revision} → ${applied?.revisionAfter ?? plan.revision}`);
+    ctx.terminal.print(`${run.mode === 'plan' ? 'Plan (nothing changed)' : 'Applied'}: store revision ${run.revisionBefore} → ${run.revisionAfter}`);
     ctx.terminal.print(formatCounts(counts));
     ctx.terminal.print(`Results: ${path}`);
   }
+  return path;
 }

@@ -41,6 +41,9 @@ const ASSIGNED_ID: Partial<Record<SheetKind, { header: string; field: 'tenantId'
 
 const RESULT_HEADERS: readonly string[] = RESULT_COLUMNS;
 
+/** What the results need of an apply: the committed records (for assigned IDs) and invitation expiries. */
+export type AppliedIds = Pick<ApplyResult, 'committed' | 'invitations'>;
+
 /** Columns of one result sheet: the input's as read (minus old result columns), then results, then the assigned ID. */
 function resultLayout(sheet: PlannedSheet) {
   const echoed = sheet.mapping.filter((m) => m.match !== 'result column (ignored)');
@@ -51,7 +54,7 @@ function resultLayout(sheet: PlannedSheet) {
   return { echoed, assigned, assignedInput, headers };
 }
 
-function resultRows(sheet: PlannedSheet, plan: SyncPlan, applied: ApplyResult | undefined) {
+function resultRows(sheet: PlannedSheet, applied: AppliedIds | undefined) {
   const { echoed, assigned, assignedInput } = resultLayout(sheet);
   return sheet.rows.map((row) => {
     const values: unknown[] = echoed.map((m) => row.cells[m.column - 1] ?? null);
@@ -68,7 +71,7 @@ function resultRows(sheet: PlannedSheet, plan: SyncPlan, applied: ApplyResult | 
 }
 
 /** The results workbook of SPEC §5.1, written with exceljs's streaming writer. */
-export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: RunInfo, applied?: ApplyResult): Promise<void> {
+export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: RunInfo, applied?: AppliedIds): Promise<void> {
   const workbook: Workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false });
   workbook.creator = 'tiersync';
   writeSummary(workbook, plan, run);
@@ -82,7 +85,7 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
   });
   plan.sheets.forEach((sheet, i) => {
     const { headers } = resultLayout(sheet);
-    const rows = resultRows(sheet, plan, applied);
+    const rows = resultRows(sheet, applied);
     const resultColumn = headers.indexOf('Result') + 1;
     writeTable(workbook, names[i]!, headers, rows, {
       widths: fitWidths(headers, rows),

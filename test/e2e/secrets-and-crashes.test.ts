@@ -49,9 +49,10 @@ describe('crash safety', () => {
     const outcomes = new Set<string>();
     for (const delay of [200, 800, 1400, 2200]) {
       const child = spawn(process.execPath, [BIN, 'apply', input, '--store', w.store, '--out', w.path('out'), '--as', Workspace.ADMIN], { stdio: 'ignore' });
+      const closed = new Promise((r) => child.on('close', r));
       await new Promise((r) => setTimeout(r, delay));
       child.kill('SIGKILL');
-      await new Promise((r) => child.on('close', r));
+      await closed;
       const exported = w.path(`state-${delay}.xlsx`);
       const r = await w.run(['export', '--out', exported]);
       expect(r.code).toBe(0);

@@ -1,0 +1,36 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { ApplyResult } from '../apply/apply-sync-plan.js';
+import type { SyncPlan } from '../plan/sync-plan.js';
+import type { RunInfo } from './results-workbook.js';
+
+/** Past this much JSON a run's report is not kept in the store (the results workbook remains the record). */
+export const MAX_KEPT_REPORT_BYTES = 64 * 1024 * 1024;
+
+/** What a batch record keeps so `tiersync report --batch` can write the run's results workbook again. */
+export interface KeptRunReport {
+  plan: SyncPlan;
+  run: Omit<RunInfo, 'invitationDrafts'> & { invitationDrafts: Array<[string, string]> };
+  /** Tenant or subscription ID assigned to each change, by change index. */
+  assignedIds: Array<string | null>;
+  invitations: Array<{ resellerMpnId: string; expiresAt: string }>;
+}
+
+/** Compressed for the batch record; undefined when too large to keep. Holds no secret: plans never do. */
+export function packRunReport(report: KeptRunReport): string | undefined {
+  const json = JSON.stringify(report);
+  if (json.length > MAX_KEPT_REPORT_BYTES) return undefined;
+  return gzipSync(json).toString('base64');
+}
+
+export function unpackRunReport(packed: string): { plan: SyncPlan; run: RunInfo; applied: Pick<ApplyResult, 'committed' | 'invitations' | 'revisionAfter'> } {
+  const kept = JSON.parse(gunzipSync(Buffer.from(packed, 'base64')).toString('utf8')) as KeptRunReport;
+  return {
+    plan: kept.plan,
+    run: { ...kept.run, invitationDrafts: new Map(kept.run.invitationDrafts) },
+    applied: {
+      revisionAfter: kept.run.revisionAfter,
+      committed: kept.assignedIds.map((id) => ({ tenantId: id, subscriptionId: id }) as never),
+      invitations: kept.invitations.map((i) => ({ ...i, resellerName: '', contactEmail: '', token: '' })),
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import initSqlJs from 'sql.js';
+import { Workspace } from '../helpers/cli.js';
+import { CUSTOMER_HEADERS, customer, subscription, SUBSCRIPTION_HEADERS } from '../helpers/rows.js';
+import { readWorkbook, writeWorkbook, type Cell } from '../helpers/workbooks.js';
+
+const BASIC = 'CFQ7TTC0LH18:0001';
+
+function summaryValue(wb: Record<string, Array<Record<string, unknown>>>, label: string): unknown {
+  // The Summary's first column header is "Run"; its rows are label → value pairs.
+  const row = wb.Summary!.find((r) => r.Run === label);
+  return row?.['tiersync apply'] ?? row?.['tiersync reconcile'];
+}
+
+async function acceptAll(w: Workspace, mpns: string[]): Promise<void> {
+  for (const mpn of mpns) {
+    const eml = readFileSync(w.path('out', 'invitations', `${mpn}.eml`), 'utf8');
+    expect((await w.run(['accept', '--link', /^(http\S+)\r$/m.exec(eml)![1]!])).code).toBe(0);
+  }
+}
+
+describe('audit trail', () => {
+  it('verifies, names the first tampered record, exports by batch, and regenerates a lost report', async () => {
+    const w = await Workspace.create();
+    const input = w.path('orders.xlsx');
+    await writeWorkbook(input, {
+      Customers: [CUSTOMER_HEADERS, customer('auditco'), customer('auditbis')],
+      Subscriptions: [SUBSCRIPTION_HEADERS, subscription('auditco', BASIC, 4), subscription('auditbis', BASIC, 6)],
+    });
+    expect((await w.run(['apply', input])).code).toBe(0);
+    const original = await readWorkbook(w.path('out', 'orders.results.xlsx'));
+    const batchId = String(summaryValue(original, 'Batch ID'));
+    expect(batchId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const ok = await w.run(['audit', 'verify']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/Audit trail intact: \d+ record\(s\)/);
+
+    const exported = w.path('audit.xlsx');
+    expect((await w.run(['audit', 'export', '--out', exported, '--batch', batchId])).code).toBe(0);
+    const audit = await readWorkbook(exported);
+    expect(audit.Audit!.map((r) => [r.Entity, r.Action, r['Batch ID']])).toEqual([
+      ['customer', 'create', batchId],
+      ['customer', 'create', batchId],
+      ['subscription', 'create', batchId],
+      ['subscription', 'create', batchId],
+    ]);
+    expect(audit.Audit![0]!.Input).toBe('orders.xlsx');
+    expect(audit.Batches!.map((b) => [b['Batch ID'], b.Mode])).toEqual([[batchId, 'apply']]);
+
+    // A report lost: regenerated from the store, identical.
+    rmSync(w.path('out', 'orders.results.xlsx'));
+    expect((await w.run(['report', '--batch', batchId])).code).toBe(0);
+    expect(await readWorkbook(w.path('out', 'orders.results.xlsx'))).toEqual(original);
+
+    // Tampering with one record in the database file is detected, and named.
+    const SQL = await initSqlJs();
+    const db = new SQL.Database(readFileSync(w.store));
+    const seq = Number(db.exec("SELECT seq FROM audit WHERE entity = 'subscription' ORDER BY seq LIMIT 1")[0]!.values[0]![0]);
+    db.run("UPDATE audit SET after_json = replace(after_json, '\"quantity\":4', '\"quantity\":40') WHERE seq = ?", [seq]);
+    writeFileSync(w.store, db.export());
+    db.close();
+    const broken = await w.run(['audit', 'verify']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain(`broken at record ${seq}: its content does not match its hash`);
+  });
+});
+
+describe('reconcile', () => {
+  async function master(w: Workspace, name: string, parts: { resellers: string[]; subs: number }): Promise<string> {
+    const path = w.path(name);
+    const subs: Cell[][] = [SUBSCRIPTION_HEADERS];
+    for (let i = 0; i < parts.subs; i++) subs.push(subscription('recon', BASIC, 2 + i, { Nickname: `n${i}` }));
+    await writeWorkbook(path, {
+      Resellers: [['Reseller MPN ID', 'Reseller Name', 'Contact Email', 'Partnership'], ...parts.resellers.map((m) => [m, `R ${m}`, `r${m}@x.example`, 'active'])],
+      Customers: [CUSTOMER_HEADERS, customer('recon')],
+      Subscriptions: subs,
+    });
+    return path;
+  }
+
+  it('suspends what the master omits, removes partnerships only with --allow-removals, refuses a large prune, and settles', async () => {
+    const w = await Workspace.create();
+    const resellers = ['5000001', '5000002', '5000003', '5000004', '5000005', '5000006', '5000007', '5000008', '5000009', '5000010', '5000011'];
+    const full = await master(w, 'full.xlsx', { resellers, subs: 12 });
+    expect((await w.run(['reconcile', full, '--log-file', w.path('nightly.log')])).code).toBe(0);
+    await acceptAll(w, resellers);
+
+    // The same master twice: the second run changes nothing and exits 0.
+    const before = readFileSync(w.store);
+    expect((await w.run(['reconcile', full])).code).toBe(0);
+    expect(readFileSync(w.store).equals(before)).toBe(true);
+    const settled = await readWorkbook(w.path('out', 'full.results.xlsx'));
+    expect(new Set(settled.Subscriptions!.map((s) => s.Result))).toEqual(new Set(['unchanged']));
+    expect(settled.Drift).toEqual([]);
+
+    // Two subscriptions of 12 (16.7%, over the default 10% bound) and one reseller of 11 (9.1%) omitted.
+    const partial = await master(w, 'partial.xlsx', { resellers: resellers.slice(1), subs: 10 });
+    const refused = await w.run(['reconcile', partial, '--allow-removals']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Refused to prune more than 10% of the store's records \(Subscriptions: 2 of 12 \(16\.7%\)\); nothing was changed/);
+    expect(readFileSync(w.store).equals(before)).toBe(true);
+
+    const noRemovals = await w.run(['reconcile', partial, '--max-prune', '20']);
+    expect(noRemovals.code).toBe(0);
+    let wb = await readWorkbook(w.path('out', 'partial.results.xlsx'));
+    expect(wb.Drift!.map((d) => [d.Entity, d.Key, d.Action])).toEqual([
+      ['reseller', '5000001', 'report'],
+      ['subscription', expect.stringMatching(/^[0-9a-f-]{36}$/), 'suspend'],
+      ['subscription', expect.stringMatching(/^[0-9a-f-]{36}$/), 'suspend'],
+    ]);
+    expect(String(wb.Drift![0]!.Note)).toMatch(/--allow-removals/);
+
+    expect((await w.run(['reconcile', partial, '--max-prune', '20', '--allow-removals'])).code).toBe(0);
+    wb = await readWorkbook(w.path('out', 'partial.results.xlsx'));
+    expect(wb.Drift!.map((d) => [d.Entity, d.Key, d.Action])).toEqual([['reseller', '5000001', 'remove']]);
+
+    const exported = w.path('state.xlsx');
+    await w.run(['export', '--out', exported]);
+    const state = await readWorkbook(exported);
+    expect(state.Resellers!.find((r) => r['Reseller MPN ID'] === '5000001')!.Partnership).toBe('removed');
+    expect(state.Subscriptions!.filter((s) => s.Status === 'suspended').map((s) => s.Nickname).sort()).toEqual(['n10', 'n11']);
+    const log = readFileSync(w.path('nightly.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string });
+    expect(log.map((l) => l.event)).toEqual(expect.arrayContaining(['run.start', 'read.sheet', 'plan.done', 'apply.done', 'run.summary']));
+  });
+});
