@@ -72,3 +72,32 @@ describe('crash safety', () => {
     expect(outcomes.has('before')).toBe(true);
   }, 180_000);
 });
+
+describe('one writer at a time', () => {
+  it('exits 4 naming the holder, waits with --lock-timeout, and takes over a stale lock', async () => {
+    const { hostname } = await import('node:os');
+    const { spawnSync } = await import('node:child_process');
+    const w = await Workspace.create();
+    const input = w.path('r.xlsx');
+    await writeWorkbook(input, { Resellers: [['Reseller MPN ID', 'Reseller Name', 'Contact Email', 'Partnership'], ['6100001', 'Locked Ltd', 'l@x.example', 'active']] });
+    const lock = `${w.store}.lock`;
+    const { writeFileSync, rmSync } = await import('node:fs');
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
+    const before = readFileSync(w.store);
+    const busy = await w.run(['apply', input]);
+    expect(busy.code).toBe(4);
+    expect(busy.stderr).toContain(`locked by another run (pid ${process.pid} on host ${hostname()}, since 2026-01-01T00:00:00.000Z)`);
+    expect(readFileSync(w.store).equals(before)).toBe(true);
+
+    const waiting = w.run(['apply', input, '--lock-timeout', '20']);
+    await new Promise((r) => setTimeout(r, 1500));
+    rmSync(lock);
+    expect((await waiting).code).toBe(0);
+
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(lock, JSON.stringify({ pid: Number(dead.stdout), host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
+    const stale = await w.run(['apply', input]);
+    expect(stale.code).toBe(0);
+    expect(stale.stderr).toContain(`warning: took over a stale lock left by pid ${dead.stdout}`);
+  });
+});
