@@ -11,6 +11,8 @@ export interface CliContext {
   maxInputMb: number;
   invitationDays: number;
   json: boolean;
+  /** `--results changed`: leave unchanged rows out of the result sheets. */
+  resultsFilter: 'all' | 'changed';
   terminal: Terminal;
   log: Logger;
   now: () => Date;

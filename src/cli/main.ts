@@ -24,6 +24,7 @@ interface GlobalArgs {
   lockTimeout: number;
   maxInputMb: number;
   invitationDays: number;
+  results: 'all' | 'changed';
 }
 
 const EPILOGUE = `Exit codes:\n${EXIT_CODE_MEANINGS.map(([code, meaning]) => `  ${code}  ${meaning}`).join('\n')}`;
@@ -60,6 +61,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       maxInputMb: args.maxInputMb,
       invitationDays: args.invitationDays,
       json: args.json,
+      resultsFilter: args.results,
       terminal,
       log,
       now: () => new Date(),
@@ -81,6 +83,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option('log-level', { type: 'string', default: 'info', choices: ['error', 'warn', 'info', 'debug'], global: true })
     .option('lock-timeout', { type: 'number', default: 0, describe: 'seconds to wait for another run to release the store', global: true })
     .option('invitation-days', { type: 'number', default: 30, describe: 'days before a new invitation expires', global: true })
+    .option('results', { choices: ['all', 'changed'] as const, default: 'all' as const, describe: 'result sheets: every row, or only rows that are not unchanged', global: true })
     .option('max-input-mb', { type: 'number', default: 200, describe: 'refuse input files larger than this', global: true })
     .command(
       'init',

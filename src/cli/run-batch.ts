@@ -165,6 +165,7 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
     storeId: info.storeId,
     revisionBefore: plan.revision,
     revisionAfter,
+    resultsFilter: ctx.resultsFilter,
     invitationDrafts: drafts,
   });
   try {
@@ -208,7 +209,7 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
 /** The RunInfo of a run that changes nothing (plan mode, or a refused prune). */
 async function unchangedRun(ctx: CliContext, store: SyncStore, plan: SyncPlan, run: ReportContext): Promise<RunInfo> {
   const info = await store.info();
-  return { mode: run.mode, batchId: run.batchId, operator: plan.operator, startedAt: run.startedAt, finishedAt: ctx.now().toISOString(), storeLocation: store.location, storeId: info.storeId, revisionBefore: plan.revision, revisionAfter: plan.revision };
+  return { mode: run.mode, batchId: run.batchId, operator: plan.operator, startedAt: run.startedAt, finishedAt: ctx.now().toISOString(), storeLocation: store.location, storeId: info.storeId, revisionBefore: plan.revision, revisionAfter: plan.revision, resultsFilter: ctx.resultsFilter };
 }
 
 /** Write the results workbook and tell the operator (and the log) how the run went. */

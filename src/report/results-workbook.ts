@@ -19,6 +19,8 @@ export interface RunInfo {
   storeId: string;
   revisionBefore: number;
   revisionAfter: number;
+  /** `changed`: result sheets leave out `unchanged` rows (the Summary still counts them). */
+  resultsFilter?: 'all' | 'changed';
   /** Paths (relative to the output folder) of invitation drafts, by reseller MPN ID. */
   invitationDrafts?: ReadonlyMap<string, string>;
 }
@@ -85,12 +87,13 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
   });
   plan.sheets.forEach((sheet, i) => {
     const { headers } = resultLayout(sheet);
-    const rows = resultRows(sheet, applied);
+    const shown = run.resultsFilter === 'changed' ? { ...sheet, rows: sheet.rows.filter((r) => r.result !== 'unchanged') } : sheet;
+    const rows = resultRows(shown, applied);
     const resultColumn = headers.indexOf('Result') + 1;
     writeTable(workbook, names[i]!, headers, rows, {
       widths: fitWidths(headers, rows),
       style: (row, index) => {
-        const result = sheet.rows[index]!.result;
+        const result = shown.rows[index]!.result;
         row.getCell(resultColumn).fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: RESULT_FILL[result] } };
       },
     });
@@ -146,6 +149,7 @@ function writeSummary(workbook: Workbook, plan: SyncPlan, run: RunInfo): void {
     ['Store ID', run.storeId],
     ['Revision before', run.revisionBefore],
     ['Revision after', run.revisionAfter],
+    ['Rows shown', run.resultsFilter === 'changed' ? 'changed rows only (--results changed); the counts below include every row' : 'every input row'],
     ['Options', Object.entries(plan.options).filter(([, v]) => v === true).map(([k]) => k).join(', ') || '(none)'],
   ];
   plan.inputs.forEach((input, i) => lines.push([`Input ${i + 1}`, input.name], [`Input ${i + 1} SHA-256`, input.sha256]));
