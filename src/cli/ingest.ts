@@ -1,11 +1,15 @@
 import { guessSheetKind, sheetKindOf } from '../normalize/headers.js';
 import { startSheet, type InputSheet } from '../normalize/normalize-sheet.js';
 import { REPORT_SHEETS, type SheetKind } from '../normalize/columns.js';
+import { InputFileError } from '../core/errors.js';
 import type { PlanBatch } from '../plan/assemble-sync-plan.js';
 import { inspectInputFile, readInputSheets } from '../read/read-input.js';
 import type { InputFile } from '../read/raw-sheet.js';
 import type { Logger } from '../log/logger.js';
 import type { Terminal } from '../report/terminal.js';
+
+/** Excel's column limit (XFD): the results echo every input column, so no sheet may be wider. */
+export const MAX_SHEET_COLUMNS = 16_384;
 
 export interface IngestOptions {
   sheetName?: string;
@@ -55,6 +59,10 @@ export async function ingestInputs(paths: readonly string[], options: IngestOpti
       if (raw.headerRow === 0) {
         onWarning(`${file.name}: sheet "${raw.name}" is empty`);
         continue;
+      }
+      const widest = raw.headers.reduce((m, h) => Math.max(m, h.column), 0);
+      if (widest > MAX_SHEET_COLUMNS) {
+        throw new InputFileError(`${file.name}: sheet "${raw.name}" has ${widest.toLocaleString('en-US')} columns; a worksheet holds at most ${MAX_SHEET_COLUMNS.toLocaleString('en-US')}: remove the extra columns and upload again`);
       }
       const normalizer = startSheet(kind, raw, index);
       for await (const row of raw.rows) {

@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import { MAX_CELL_CHARS } from '../read/cell-value.js';
 
 /** Characters XML 1.0 cannot carry: stripped so a hostile cell cannot corrupt the workbook. */
 const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -11,7 +12,11 @@ export type OutputValue = string | number | boolean | Date | null | undefined;
  */
 export function safeCellValue(value: unknown): OutputValue {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return value.replace(XML_INVALID, '');
+  if (typeof value === 'string') {
+    const clean = value.replace(XML_INVALID, '');
+    // Excel refuses (and "repairs") a workbook with a longer cell: the echo keeps the limit.
+    return clean.length > MAX_CELL_CHARS ? clean.slice(0, MAX_CELL_CHARS) : clean;
+  }
   if (typeof value === 'number' || typeof value === 'boolean' || value instanceof Date) return value;
   if (typeof value === 'object' && 'error' in (value as object)) return String((value as { error: unknown }).error);
   return String(value).replace(XML_INVALID, '');

@@ -1,0 +1,127 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Workspace } from '../helpers/cli.js';
+import { CUSTOMER_HEADERS, customer } from '../helpers/rows.js';
+import { readWorkbook, workbookText, writeWorkbook, type Cell } from '../helpers/workbooks.js';
+
+const RESELLERS: Cell[] = ['Reseller MPN ID', 'Reseller Name', 'Contact Email', 'Partnership'];
+
+describe('broken and hostile files', () => {
+  let w: Workspace;
+  let valid: string;
+  beforeAll(async () => {
+    w = await Workspace.create();
+    valid = w.path('valid.xlsx');
+    await writeWorkbook(valid, { Resellers: [RESELLERS, ['7000001', 'Valid', 'v@x.example', 'active']] });
+  });
+
+  /** Apply a file that must be refused: exit 1, one sentence naming it, no stack trace, store untouched. */
+  async function refused(path: string, pattern: RegExp, extra: string[] = []): Promise<void> {
+    const before = readFileSync(w.store);
+    const r = await w.run(['apply', path, ...extra]);
+    expect([r.code, r.stderr.trim()]).toEqual([1, expect.stringMatching(pattern)]);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(readFileSync(w.store).equals(before)).toBe(true);
+  }
+
+  it('refuses empty, renamed, truncated, encrypted, legacy and oversized files before changing anything', async () => {
+    writeFileSync(w.path('empty.xlsx'), '');
+    await refused(w.path('empty.xlsx'), /^error: empty\.xlsx is empty/);
+    writeFileSync(w.path('text.xlsx'), 'Reseller MPN ID,Name\n1234567,X\n');
+    await refused(w.path('text.xlsx'), /^error: text\.xlsx is not an Excel workbook .*\.xlsx .* or \.csv/);
+    writeFileSync(w.path('cut.xlsx'), readFileSync(valid).subarray(0, Math.floor(readFileSync(valid).length / 2)));
+    await refused(w.path('cut.xlsx'), /^error: cut\.xlsx is damaged or truncated/);
+    writeFileSync(w.path('locked.xlsx'), Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(4096)]));
+    await refused(w.path('locked.xlsx'), /^error: locked\.xlsx is a password-protected \(encrypted\) workbook/);
+    writeFileSync(w.path('old.xls'), Buffer.alloc(100, 1));
+    await refused(w.path('old.xls'), /^error: old\.xls is a legacy Excel 97-2003 workbook; tiersync reads \.xlsx and \.csv/);
+    writeFileSync(w.path('calc.ods'), Buffer.alloc(100, 1));
+    await refused(w.path('calc.ods'), /^error: calc\.ods is an OpenDocument spreadsheet/);
+    writeFileSync(w.path('big.csv'), Buffer.alloc(2 * 1024 * 1024, 0x41));
+    await refused(w.path('big.csv'), /^error: big\.csv is 2\.0 MB, over the 1 MB limit/, ['--max-input-mb', '1']);
+  });
+
+  it('refuses a zip bomb from its declared sizes, within seconds', async () => {
+    const bomb = w.path('bomb.xlsx');
+    const py = `import zipfile
+with zipfile.ZipFile(${JSON.stringify(bomb)}, 'w', zipfile.ZIP_DEFLATED) as z:
+    z.writestr('[Content_Types].xml', '<Types/>')
+    with z.open('xl/worksheets/sheet1.xml', 'w') as f:
+        chunk = b'<row>' + b'0' * (1 << 20) + b'</row>'
+        for _ in range(400): f.write(chunk)
+`;
+    expect(spawnSync('python3', ['-c', py]).status).toBe(0);
+    const started = Date.now();
+    await refused(bomb, /^error: bomb\.xlsx would inflate to 400 MB from \d+ KB \(a zip bomb\?\); it was refused/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('refuses a sheet wider than a worksheet can be, and reports a CSV row of the wrong length', async () => {
+    const wide = w.path('wide.csv');
+    writeFileSync(wide, `${['Reseller MPN ID', 'Reseller Name', 'Contact Email', 'Partnership', ...Array.from({ length: 17_000 }, (_, i) => `x${i}`)].join(',')}\n7000002,Wide,w@x.example,active\n`);
+    await refused(wide, /^error: wide\.csv: sheet "Resellers" has 17,004 columns; a worksheet holds at most 16,384/, ['--sheet', 'Resellers']);
+
+    const ragged = w.path('ragged.csv');
+    writeFileSync(ragged, 'Reseller MPN ID,Reseller Name,Contact Email,Partnership\n7000003,Ragged,r@x.example,active,surplus\n7000004,Fine,f@x.example,active\n');
+    const r = await w.run(['apply', ragged, '--sheet', 'Resellers']);
+    expect(r.code).toBe(3);
+    const wb = await readWorkbook(w.path('out', 'ragged.results.xlsx'));
+    expect(wb.Resellers!.map((x) => [x.Result, x.Code ?? ''])).toEqual([
+      ['rejected', 'row.wrong-length'],
+      ['created', ''],
+    ]);
+  });
+
+  it('keeps formula-like text as text, strips characters XML cannot carry, and caps an over-long cell', async () => {
+    const input = w.path('hostile.xlsx');
+    const long = 'L'.repeat(40_000);
+    await writeWorkbook(input, {
+      Customers: [
+        [...CUSTOMER_HEADERS, 'Notes'],
+        [...customer('formulaco', { 'Company Name': '=HYPERLINK("http://evil.example","click")', City: '+cmd|calc', 'Address Line 1': '@SUM(A1)' }), '-2+3'],
+        [...customer('controlco', { 'Company Name': 'Bell\u0007 and \u0001nul Ltd' }), 'ok'],
+        [...customer('longco'), long],
+      ],
+    });
+    const r = await w.run(['apply', input]);
+    expect(r.code).toBe(3);
+    const wb = await readWorkbook(w.path('out', 'hostile.results.xlsx'));
+    const rows = wb.Customers!;
+    expect(rows[0]).toMatchObject({ 'Company Name': '=HYPERLINK("http://evil.example","click")', City: '+cmd|calc', 'Address Line 1': '@SUM(A1)', Notes: '-2+3', Result: 'created' });
+    expect(rows[1]).toMatchObject({ 'Company Name': 'Bell and nul Ltd', Result: 'created' });
+    expect([rows[2]!.Result, rows[2]!.Code, String(rows[2]!.Notes).length]).toEqual(['rejected', 'row.too-long', 32_767]);
+    expect(await workbookText(w.path('out', 'hostile.results.xlsx'))).not.toMatch(/"formula"/);
+  });
+
+  it('rejects Unicode look-alikes instead of folding them into another key', async () => {
+    const input = w.path('lookalike.xlsx');
+    await writeWorkbook(input, {
+      Resellers: [RESELLERS, ['７０００００５', 'Full width', 'a@x.example', 'active'], ['70000O6', 'Letter O', 'b@x.example', 'active']],
+      Customers: [CUSTOMER_HEADERS, customer('contoso'), customer('cоntoso')],
+    });
+    expect((await w.run(['apply', input])).code).toBe(3);
+    const wb = await readWorkbook(w.path('out', 'lookalike.results.xlsx'));
+    expect(wb.Resellers!.map((x) => x.Code)).toEqual(['mpn.invalid-format', 'mpn.invalid-format']);
+    expect(wb.Customers!.map((x) => [x.Result, x.Code ?? ''])).toEqual([
+      ['created', ''],
+      ['rejected', 'customer.invalid-domain'],
+    ]);
+  });
+
+  it('keeps the previous store file intact when the new one cannot be written', async () => {
+    const input = w.path('fault.xlsx');
+    await writeWorkbook(input, { Resellers: [RESELLERS, ['7000009', 'Fault', 'f@x.example', 'active']] });
+    const before = readFileSync(w.store);
+    mkdirSync(`${w.store}.tmp`); // the save's temporary file cannot be created
+    const r = await w.run(['apply', input]);
+    rmSync(`${w.store}.tmp`, { recursive: true });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: The store file .* could not be saved .*; the previous version is intact and nothing was applied\.$/m);
+    expect(readFileSync(w.store).equals(before)).toBe(true);
+    expect(spawnSync('ls', [w.path('out', 'invitations')]).stdout.toString()).not.toContain('7000009.eml');
+    expect((await w.run(['apply', input])).code).toBe(0);
+  });
+});
+
