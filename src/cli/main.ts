@@ -10,6 +10,8 @@ import { runAccept } from './accept-command.js';
 import { runAuditExport, runAuditVerify } from './audit-command.js';
 import { runExport } from './export-command.js';
 import { runReport } from './report-command.js';
+import { runTemplate } from './template-command.js';
+import { runExplain } from './explain-command.js';
 import { runInit } from './init-command.js';
 import { applySavedPlan, runBatch } from './run-batch.js';
 
@@ -183,6 +185,22 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       "write an applied run's results workbook again from the store (into --out DIR)",
       (y) => y.option('batch', { type: 'string', demandOption: true, describe: 'the Batch ID (from the Summary sheet or the audit export)' }).example('$0 report --batch 3f2c9e1a --out ./recovered', ''),
       run((ctx, a) => runReport(ctx, String(a.batch))),
+    )
+    .command(
+      'template',
+      'write an empty input workbook: headers, a note per column, drop-downs, examples',
+      (y) =>
+        y
+          .option('out', { type: 'string', demandOption: true, describe: 'the workbook to write (.xlsx)' })
+          .option('sheets', { type: 'string', array: true, describe: 'only these sheets (Resellers, Customers, Subscriptions, Users, Offers)' })
+          .example('$0 template --out orders-template.xlsx --sheets Customers Subscriptions', ''),
+      run((ctx, a) => runTemplate(ctx, String(a.out), a.sheets as string[] | undefined)),
+    )
+    .command(
+      'explain <code>',
+      'what an error code means and how to fix it',
+      (y) => y.positional('code', { type: 'string' }).example('$0 explain mpn.global-not-location', ''),
+      run((ctx, a) => runExplain(ctx, String(a.code))),
     )
     .demandCommand(1, 'Name a command; see tiersync --help')
     .strict()

@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { cellAddress } from '../core/diagnostics.js';
+import { cellAddress, columnLetter } from '../core/diagnostics.js';
 import { adviceFor } from '../core/error-codes.js';
 import { RESULT_COLUMNS, SHEETS, type SheetKind } from '../normalize/columns.js';
 import { countResults, ROW_RESULTS, type PlannedSheet, type RowResult, type SyncPlan } from '../plan/sync-plan.js';
@@ -85,16 +85,29 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
     usedNames.add(name.toLowerCase());
     return name;
   });
+  const sheetNameOf = new Map(plan.sheets.map((sheet, i) => [sheet, names[i]!]));
   plan.sheets.forEach((sheet, i) => {
-    const { headers } = resultLayout(sheet);
+    const { headers, echoed } = resultLayout(sheet);
+    const outputColumn = new Map(echoed.map((m, k) => [m.column, k + 1]));
     const shown = run.resultsFilter === 'changed' ? { ...sheet, rows: sheet.rows.filter((r) => r.result !== 'unchanged') } : sheet;
     const rows = resultRows(shown, applied);
     const resultColumn = headers.indexOf('Result') + 1;
+    // Row n of the input is row n of the results, so an auditor can cross-reference.
     writeTable(workbook, names[i]!, headers, rows, {
+      headerRow: Math.max(1, sheet.headerRow),
+      rowNumbers: shown.rows.map((r) => r.row),
       widths: fitWidths(headers, rows),
       style: (row, index) => {
-        const result = shown.rows[index]!.result;
-        row.getCell(resultColumn).fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: RESULT_FILL[result] } };
+        const planned = shown.rows[index]!;
+        row.getCell(resultColumn).fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: RESULT_FILL[planned.result] } };
+        // The offending cells: highlighted, with the problem as a note.
+        for (const d of planned.diags) {
+          const column = d.at?.column ? outputColumn.get(d.at.column) : undefined;
+          if (!column) continue;
+          const cell = row.getCell(column);
+          cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: RESULT_FILL.rejected } };
+          cell.note = `${d.code}: ${d.message}`;
+        }
       },
     });
   });
@@ -102,10 +115,22 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
   const errorHeaders = ['Sheet', 'Row', 'Column', 'Cell', 'Value', 'Code', 'Message'];
   const errorRows: unknown[][] = [];
   for (const sheet of plan.sheets) {
-    for (const d of sheet.diags) errorRows.push([sheet.name, d.at?.row ?? null, d.at?.header ?? '', d.at ? cellAddress(d.at) : '', d.value ?? '', d.code, `${d.message}. ${adviceFor(d.code)}`]);
+    const target = sheetNameOf.get(sheet)!;
+    const { echoed } = resultLayout(sheet);
+    const outputColumn = new Map(echoed.map((m, k) => [m.column, k + 1]));
+    // The Cell column links to the offending cell of the result sheet: same row, and the same column
+    // unless old result columns of a fed-back results workbook were dropped before it.
+    const link = (row: number, column: number | undefined) => {
+      const out = column ? outputColumn.get(column) : undefined;
+      const address = cellAddress({ sheet: target, row, ...(column ? { column } : {}) });
+      if (!address) return '';
+      const at = out ? `${columnLetter(out)}${row}` : `A${row}`;
+      return { text: address, hyperlink: `#'${target.replace(/'/g, "''")}'!${at}` };
+    };
+    for (const d of sheet.diags) errorRows.push([sheet.name, d.at?.row ?? null, d.at?.header ?? '', d.at ? link(d.at.row, d.at.column) : '', d.value ?? '', d.code, `${d.message}. ${adviceFor(d.code)}`]);
     for (const row of sheet.rows) {
       for (const d of row.diags) {
-        errorRows.push([sheet.name, row.row, d.at?.header ?? '', d.at ? cellAddress(d.at) : '', d.value ?? '', d.code, `${d.message}. ${adviceFor(d.code)}`]);
+        errorRows.push([sheet.name, row.row, d.at?.header ?? '', link(row.row, d.at?.column), d.value ?? '', d.code, `${d.message}. ${adviceFor(d.code)}`]);
       }
     }
   }

@@ -21,10 +21,11 @@ export async function readWorkbook(path: string): Promise<Record<string, Array<R
   const out: Record<string, Array<Record<string, unknown>>> = {};
   wb.eachSheet((ws) => {
     const rows: Array<Record<string, unknown>> = [];
-    let headers: string[] = [];
-    ws.eachRow({ includeEmpty: false }, (row, n) => {
-      const values = (row.values as unknown[]).slice(1);
-      if (n === 1) {
+    let headers: string[] | undefined;
+    ws.eachRow({ includeEmpty: false }, (row) => {
+      // A hyperlink cell reads as its text, as Excel shows it.
+      const values = (row.values as unknown[]).slice(1).map((v) => (v && typeof v === 'object' && 'hyperlink' in v ? (v as { text: unknown }).text : v));
+      if (!headers) {
         headers = values.map((v) => String(v ?? ''));
         return;
       }
