@@ -168,6 +168,7 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
     resultsFilter: ctx.resultsFilter,
     invitationDrafts: drafts,
   });
+  ctx.terminal.status(`Applying ${plan.changes.length.toLocaleString('en-US')} change(s) in one transaction…`);
   try {
     applied = await applySyncPlan(plan, store, {
       batchId: run.batchId,
@@ -194,10 +195,11 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
     await staged.discard();
     throw error;
   }
+  ctx.terminal.clearProgress();
   await staged.publish();
   ctx.log.info('changes committed', { event: 'apply.done', batchId: run.batchId, changes: plan.changes.length, revisionBefore: applied.revisionBefore, revisionAfter: applied.revisionAfter });
-  await report(ctx, plan, runInfo(applied.revisionAfter), run.files, applied);
   const credentialReports = staged.paths.filter((p) => p.endsWith('.xlsx'));
+  await report(ctx, plan, runInfo(applied.revisionAfter), run.files, applied, { credentials: credentialReports, invitations: staged.paths.filter((p) => p.endsWith('.eml')) });
   if (credentialReports.length) {
     ctx.terminal.info(`Credentials of ${applied.credentials.length} new customer account(s): ${credentialReports.join(', ')}`);
     ctx.terminal.info('  They are shown once and stored nowhere else: hand them over securely, then delete the file.');
@@ -212,15 +214,23 @@ async function unchangedRun(ctx: CliContext, store: SyncStore, plan: SyncPlan, r
   return { mode: run.mode, batchId: run.batchId, operator: plan.operator, startedAt: run.startedAt, finishedAt: ctx.now().toISOString(), storeLocation: store.location, storeId: info.storeId, revisionBefore: plan.revision, revisionAfter: plan.revision, resultsFilter: ctx.resultsFilter };
 }
 
+/** Files an apply wrote besides the results workbook (paths only: their contents are secret). */
+interface WrittenFiles {
+  credentials: string[];
+  invitations: string[];
+}
+
 /** Write the results workbook and tell the operator (and the log) how the run went. */
-export async function report(ctx: CliContext, plan: SyncPlan, run: RunInfo, files: readonly string[], applied?: AppliedIds): Promise<string> {
+export async function report(ctx: CliContext, plan: SyncPlan, run: RunInfo, files: readonly string[], applied?: AppliedIds, written: WrittenFiles = { credentials: [], invitations: [] }): Promise<string> {
   await fs.mkdir(ctx.outDir, { recursive: true });
   const path = join(ctx.outDir, `${stemOf(files)}.results.xlsx`);
-  await writeResultsWorkbook(path, plan, run, applied);
+  const started = Date.now();
+  await writeResultsWorkbook(path, plan, run, applied, (done, total) => ctx.terminal.progress('Writing results', done, total, started));
+  ctx.terminal.clearProgress();
   const counts = countResults(plan);
   ctx.log.info('run finished', { event: 'run.summary', mode: run.mode, batchId: run.batchId, counts, results: path, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter });
   if (ctx.json) {
-    ctx.terminal.print(JSON.stringify({ mode: run.mode, batchId: run.batchId, storeId: run.storeId, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter, counts, results: path }), true);
+    ctx.terminal.print(JSON.stringify({ mode: run.mode, batchId: run.batchId, storeId: run.storeId, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter, counts, results: path, ...written }), true);
   } else {
     ctx.terminal.print(`${run.mode === 'plan' ? 'Plan (nothing changed)' : 'Applied'}: store revision ${run.revisionBefore} → ${run.revisionAfter}`);
     ctx.terminal.print(formatCounts(counts));

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { EXIT, type ExitCode } from '../core/exit-codes.js';
 import { UsageError } from '../core/errors.js';
@@ -9,19 +9,23 @@ import type { CliContext } from './context.js';
 import { DEFAULT_CATALOG } from './init-command.js';
 import { openStore } from './store-factory.js';
 
-/** Offer IDs for the drop-down: the store's catalog, or the default one when there is no store yet. */
+/** Offer IDs of the catalog `init` loads (its first column; the file is ours and plain). */
+export async function defaultCatalogOfferIds(): Promise<string[]> {
+  const text = await fs.readFile(DEFAULT_CATALOG, 'utf8');
+  return text.split(/\r?\n/).slice(1).map((l) => l.split(',')[0]!.trim()).filter(Boolean).sort();
+}
+
+/** Offer IDs for the drop-down: the store's catalog, or the default one when there is no store file yet. */
 async function offerIds(ctx: CliContext): Promise<{ ids: string[]; from: string }> {
+  if (!ctx.storeLocation.includes('://') && !existsSync(ctx.storeLocation)) {
+    return { ids: await defaultCatalogOfferIds(), from: 'the default catalog' };
+  }
+  const store = await openStore(ctx.storeLocation, { write: false, lockTimeoutSeconds: 0 });
   try {
-    const store = await openStore(ctx.storeLocation, { write: false, lockTimeoutSeconds: 0 });
-    try {
-      const snapshot = await store.loadSnapshot({ customers: [], subscriptionsOfCustomers: [], subscriptionIds: [] });
-      return { ids: snapshot.offers.map((o) => o.offerId).sort(), from: store.location };
-    } finally {
-      await store.close();
-    }
-  } catch {
-    const text = await fs.readFile(DEFAULT_CATALOG, 'utf8');
-    return { ids: text.split(/\r?\n/).slice(1).map((l) => l.split(',')[0]!.trim()).filter(Boolean).sort(), from: 'the default catalog' };
+    const snapshot = await store.loadSnapshot({ customers: [], subscriptionsOfCustomers: [], subscriptionIds: [] });
+    return { ids: snapshot.offers.map((o) => o.offerId).sort(), from: store.location };
+  } finally {
+    await store.close();
   }
 }
 

@@ -72,8 +72,11 @@ function resultRows(sheet: PlannedSheet, applied: AppliedIds | undefined) {
   });
 }
 
+/** Called as result rows are written: rows so far, of `total`. */
+export type ProgressCallback = (done: number, total: number) => void;
+
 /** The results workbook of SPEC §5.1, written with exceljs's streaming writer. */
-export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: RunInfo, applied?: AppliedIds): Promise<void> {
+export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: RunInfo, applied?: AppliedIds, onProgress?: ProgressCallback): Promise<void> {
   const workbook: Workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false });
   workbook.creator = 'tiersync';
   writeSummary(workbook, plan, run);
@@ -86,10 +89,13 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
     return name;
   });
   const sheetNameOf = new Map(plan.sheets.map((sheet, i) => [sheet, names[i]!]));
+  const shownRow = (r: PlannedSheet['rows'][number]) => run.resultsFilter !== 'changed' || r.result !== 'unchanged';
+  const total = plan.sheets.reduce((n, sheet) => n + sheet.rows.filter(shownRow).length, 0);
+  let written = 0;
   plan.sheets.forEach((sheet, i) => {
     const { headers, echoed } = resultLayout(sheet);
     const outputColumn = new Map(echoed.map((m, k) => [m.column, k + 1]));
-    const shown = run.resultsFilter === 'changed' ? { ...sheet, rows: sheet.rows.filter((r) => r.result !== 'unchanged') } : sheet;
+    const shown = run.resultsFilter === 'changed' ? { ...sheet, rows: sheet.rows.filter(shownRow) } : sheet;
     const rows = resultRows(shown, applied);
     const resultColumn = headers.indexOf('Result') + 1;
     // Row n of the input is row n of the results, so an auditor can cross-reference.
@@ -98,6 +104,7 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
       rowNumbers: shown.rows.map((r) => r.row),
       widths: fitWidths(headers, rows),
       style: (row, index) => {
+        onProgress?.(++written, total);
         const planned = shown.rows[index]!;
         row.getCell(resultColumn).fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: RESULT_FILL[planned.result] } };
         // The offending cells: highlighted, with the problem as a note.

@@ -60,6 +60,13 @@ export class Terminal {
     this.drawn = true;
   }
 
+  /** A stage without a count (e.g. one store transaction): shown on a TTY until the next line. */
+  status(text: string): void {
+    if (!this.interactive) return;
+    this.err.write(`\r\x1b[2K${text}`);
+    this.drawn = true;
+  }
+
   clearProgress(): void {
     if (this.drawn) {
       this.err.write('\r\x1b[2K');
