@@ -1,5 +1,8 @@
 import { ROW_RESULTS, type ResultCounts } from '../plan/sync-plan.js';
 
+/** A stage shorter than this draws no bar. */
+const PROGRESS_AFTER_MS = 1000;
+
 /**
  * What the operator sees: messages on stderr, the summary on stdout, progress bars only on a TTY
  * and never with --quiet. Nothing here ever prints a secret.
@@ -41,10 +44,14 @@ export class Terminal {
     this.out.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
-  /** A progress line for a stage, redrawn at most ten times a second. */
+  /**
+   * A progress line for a stage, redrawn at most ten times a second; only for long inputs: nothing
+   * is drawn until the stage has run for a second.
+   */
   progress(stage: string, done: number, total?: number, startedAt?: number): void {
     if (!this.interactive) return;
     const now = Date.now();
+    if (startedAt === undefined || now - startedAt < PROGRESS_AFTER_MS) return;
     if (now - this.lastDraw < 100 && (total === undefined || done < total)) return;
     this.lastDraw = now;
     const rate = startedAt && now > startedAt ? Math.round((done * 1000) / (now - startedAt)) : 0;

@@ -19,6 +19,12 @@ describe('terminal', () => {
     expect(err.chunks.slice(-2)).toEqual(['\r\x1b[2K', 'done\n']);
   });
 
+  it('draws no bar for a short stage (under a second)', () => {
+    const err = stream(true);
+    new Terminal(false, stream(true).s, err.s).progress('Writing results', 8, 8, Date.now());
+    expect(err.chunks).toEqual([]);
+  });
+
   it('draws nothing on a non-TTY or with --quiet, but errors still show', () => {
     for (const [quiet, tty] of [[false, false], [true, true]] as const) {
       const err = stream(tty);
