@@ -1,18 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, Workspace } from '../helpers/cli.js';
 import { readWorkbook, workbookText, writeWorkbook, type Cell } from '../helpers/workbooks.js';
 import { CUSTOMER_HEADERS, customer, subscription, SUBSCRIPTION_HEADERS } from '../helpers/rows.js';
 
 describe('secrets', () => {
-  it('never writes an invitation token to the store, a log, a results workbook or the console', async () => {
+  it('never writes a password or an invitation token to the store, a log, any other output file or the console', async () => {
     const w = await Workspace.create();
-    const input = w.path('r.xlsx');
+    const partners = w.path('partners.xlsx');
     const rows: Cell[][] = [['Reseller MPN ID', 'Reseller Name', 'Contact Email', 'Partnership']];
     for (let i = 0; i < 5; i++) rows.push([`400000${i}`, `Reseller ${i}`, `r${i}@x.example`, 'active']);
-    await writeWorkbook(input, { Resellers: rows });
+    await writeWorkbook(partners, { Resellers: rows });
     const log = w.path('run.log');
     const outputs: string[] = [];
     const run = async (args: string[]) => {
@@ -20,17 +20,50 @@ describe('secrets', () => {
       outputs.push(r.stdout, r.stderr);
       return r;
     };
-    expect((await run(['apply', input])).code).toBe(0);
+    expect((await run(['apply', partners])).code).toBe(0);
     const drafts = readdirSync(w.path('out', 'invitations'));
     const tokens = drafts.map((f) => /token=([A-Za-z0-9_-]+)/.exec(readFileSync(w.path('out', 'invitations', f), 'utf8'))![1]!);
     expect(tokens).toHaveLength(5);
     for (const t of tokens.slice(0, 2)) expect((await run(['accept', '--token', t])).code).toBe(0);
     expect((await run(['accept', '--token', `${tokens[0]}x`])).code).toBe(1);
-    expect((await run(['apply', input])).code).toBe(0);
+    expect((await run(['apply', partners])).code).toBe(0);
 
-    const texts = [readFileSync(w.store, 'latin1'), readFileSync(`${w.store}.bak`, 'latin1'), readFileSync(log, 'utf8'), await workbookText(w.path('out', 'r.results.xlsx')), ...outputs];
+    // Customers: one report, then one report per reseller.
+    const orders = w.path('orders.xlsx');
+    await writeWorkbook(orders, {
+      Customers: [CUSTOMER_HEADERS, customer('alpha', { 'Reseller MPN ID': '4000000' }), customer('bravo'), customer('charlie', { 'Reseller MPN ID': '4000001' })],
+      Subscriptions: [SUBSCRIPTION_HEADERS, subscription('alpha', 'CFQ7TTC0LH18:0001', 3), subscription('bravo', 'CFQ7TTC0LH18:0001', 4)],
+    });
+    expect((await run(['apply', orders])).code).toBe(0);
+    const split = w.path('split.xlsx');
+    await writeWorkbook(split, { Customers: [CUSTOMER_HEADERS, customer('delta', { 'Reseller MPN ID': '4000000' }), customer('echo')] });
+    expect((await run(['apply', split, '--split-credentials'])).code).toBe(0);
+    expect((await run(['export', '--out', w.path('out', 'state.xlsx')])).code).toBe(0);
+    expect((await run(['audit', 'export', '--out', w.path('out', 'audit.xlsx')])).code).toBe(0);
+
+    const outFiles = readdirSync(w.path('out'), { recursive: true, encoding: 'utf8' }).map((f) => w.path('out', f)).filter((f) => !statSync(f).isDirectory());
+    const credentialReports = outFiles.filter((f) => /\.credentials\.(\w+\.)?xlsx$/.test(f));
+    expect(credentialReports.map((f) => f.slice(w.path('out').length + 1)).sort()).toEqual(['orders.credentials.xlsx', 'split.credentials.4000000.xlsx', 'split.credentials.direct.xlsx']);
+    const passwords: string[] = [];
+    for (const report of credentialReports) for (const c of (await readWorkbook(report)).Credentials!) passwords.push(String(c['Temporary Password']));
+    expect(passwords).toHaveLength(5);
+
+    const texts: Array<[string, string]> = [
+      ['store', readFileSync(w.store, 'latin1')],
+      ['store backup', readFileSync(`${w.store}.bak`, 'latin1')],
+      ['log', readFileSync(log, 'utf8')],
+      ['console', outputs.join('\n')],
+    ];
+    for (const file of outFiles.filter((f) => !credentialReports.includes(f))) {
+      texts.push([file, file.endsWith('.xlsx') ? await workbookText(file) : readFileSync(file, 'utf8')]);
+    }
+    expect(texts.map(([name]) => name)).toEqual(expect.arrayContaining([w.path('out', 'orders.results.xlsx'), w.path('out', 'state.xlsx'), w.path('out', 'audit.xlsx')]));
     expect(readFileSync(log, 'utf8')).toMatch(/"event":"run.summary"/);
-    for (const token of tokens) for (const text of texts) expect(text.includes(token)).toBe(false);
+    for (const [name, text] of texts) {
+      for (const password of passwords) expect([name, text.includes(password)]).toEqual([name, false]);
+      // The drafts carry their own invitation's token by design (the acceptance link): nothing else does.
+      for (const token of tokens) if (!name.endsWith('.eml')) expect([name, text.includes(token)]).toEqual([name, false]);
+    }
   });
 });
 
