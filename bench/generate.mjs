@@ -87,11 +87,16 @@ async function writeCsv(path, headers, rows) {
   await new Promise((r) => out.end(r));
 }
 
-/** Writes L.xlsx, L-rerun.xlsx (1% of subscription quantities changed), S.xlsx (1,000 rows), L-subs.csv. */
+/**
+ * Writes L.xlsx, L-rerun.xlsx (1% of subscription quantities changed), S.xlsx (1,000 rows), L-subs.csv
+ * (1% changed), and L-resellers.xlsx (the Resellers sheet alone: the partnerships a store holds
+ * before its customers are loaded).
+ */
 export async function generate(scale, outDir) {
   mkdirSync(outDir, { recursive: true });
   const n = sizes(scale);
-  const files = { L: join(outDir, 'L.xlsx'), rerun: join(outDir, 'L-rerun.xlsx'), S: join(outDir, 'S.xlsx'), csv: join(outDir, 'L-subs.csv') };
+  const files = { L: join(outDir, 'L.xlsx'), rerun: join(outDir, 'L-rerun.xlsx'), S: join(outDir, 'S.xlsx'), csv: join(outDir, 'L-subs.csv'), resellers: join(outDir, 'L-resellers.xlsx') };
+  await writeXlsx(files.resellers, [['Resellers', RESELLER_HEADERS, resellerRows(n.resellers)]]);
   await writeXlsx(files.L, [
     ['Resellers', RESELLER_HEADERS, resellerRows(n.resellers)],
     ['Customers', CUSTOMER_HEADERS, customerRows(n.customers, n.resellers)],
