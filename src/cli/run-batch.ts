@@ -10,10 +10,10 @@ import { countResults, hasRejections, PLAN_FORMAT_VERSION, type SyncPlan } from 
 import { stageCredentialReports } from '../report/credential-report.js';
 import { stageInvitationDrafts } from '../report/invitation-drafts.js';
 import { writeResultsWorkbook, type AppliedIds, type RunInfo, type RunMode } from '../report/results-workbook.js';
-import { packRunReport } from '../report/run-record.js';
+import { MAX_KEPT_REPORT_BYTES, packRunReport } from '../report/run-record.js';
 import { StagedSecretFiles } from '../report/secret-files.js';
 import { formatCounts } from '../report/terminal.js';
-import type { SnapshotRequest, SyncStore } from '../store/sync-store.js';
+import type { SnapshotRequest, StoreSnapshot, SyncStore } from '../store/sync-store.js';
 import { ingestInputs, type Ingested } from './ingest.js';
 import type { CliContext } from './context.js';
 import { openStore } from './store-factory.js';
@@ -84,12 +84,16 @@ export async function runBatch(ctx: CliContext, options: BatchOptions): Promise<
   const applying = options.mode !== 'plan';
   ctx.log.info('run started', { event: 'run.start', mode: options.mode, batchId, operator, files: options.files.map((f) => basename(f)) });
 
-  const ingested = await ingestInputs(options.files, { kinds: options.kinds, maxInputMb: ctx.maxInputMb, terminal: ctx.terminal, log: ctx.log, ...(options.sheet ? { sheetName: options.sheet } : {}) });
+  // Held only until the plan is made: the validated rows and the snapshot are then garbage (the plan
+  // keeps each row's cells and the records it changes), which matters at a million rows.
+  let ingested: Ingested | undefined = await ingestInputs(options.files, { kinds: options.kinds, maxInputMb: ctx.maxInputMb, terminal: ctx.terminal, log: ctx.log, ...(options.sheet ? { sheetName: options.sheet } : {}) });
   if (!ingested.sheets.length) throw new UsageError(`No sheet tiersync reads (${options.kinds.join(', ')}) was found in ${ingested.files.map((f) => f.name).join(', ')}`);
 
   const store = await openStore(ctx.storeLocation, { write: applying, lockTimeoutSeconds: ctx.lockTimeoutSeconds, onWarning: (m) => ctx.terminal.warn(m) });
   try {
-    const snapshot = await store.loadSnapshot(snapshotRequestFor(ingested, options.prune));
+    const planStarted = Date.now();
+    let snapshot: StoreSnapshot | undefined = await store.loadSnapshot(snapshotRequestFor(ingested, options.prune));
+    ctx.log.debug('snapshot loaded', { event: 'plan.snapshot', customers: snapshot.customers.length, subscriptions: snapshot.subscriptions.length, ms: Date.now() - planStarted });
     const plan = assembleSyncPlan(ingested, snapshot, {
       now: startedAt,
       operator,
@@ -99,6 +103,8 @@ export async function runBatch(ctx: CliContext, options: BatchOptions): Promise<
       resendExpired: options.resendExpired,
       invitationDays: ctx.invitationDays,
     });
+    ingested = undefined;
+    snapshot = undefined;
     ctx.log.info('plan assembled', { event: 'plan.done', batchId, changes: plan.changes.length, counts: countResults(plan) });
     const overLimit = pruneOverLimit(plan, options.maxPrunePercent);
     if (overLimit.length) {
@@ -181,6 +187,7 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
       },
       // Kept with the batch so `tiersync report --batch` can write this run's results again.
       details: ({ committed, invitations }) => {
+        if (reportCertainlyTooLarge(plan)) return { files: run.files, stem, reportOmitted: 'too large to keep' };
         const { invitationDrafts, ...rest } = runInfo(plan.revision + 1);
         const report = packRunReport({
           plan,
@@ -206,6 +213,23 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
   }
   if (applied.invitations.length) ctx.terminal.info(`Invitation drafts for ${applied.invitations.length} reseller(s): ${join(ctx.outDir, 'invitations')}`);
   return hasRejections(plan) ? EXIT.rowsRejected : EXIT.ok;
+}
+
+/**
+ * A lower bound of the JSON a kept run report would take (each row's cells and note, each change's
+ * record): when even that is over the bound, the report is not serialized at all — at a million rows
+ * that is hundreds of megabytes of JSON made only to be thrown away.
+ */
+function reportCertainlyTooLarge(plan: SyncPlan): boolean {
+  let bytes = 0;
+  for (const sheet of plan.sheets) {
+    for (const row of sheet.rows) {
+      bytes += 40 + row.note.length + row.changesText.length;
+      for (const cell of row.cells) bytes += typeof cell === 'string' ? cell.length + 2 : 1;
+    }
+    if (bytes > MAX_KEPT_REPORT_BYTES) return true;
+  }
+  return bytes > MAX_KEPT_REPORT_BYTES;
 }
 
 /** The RunInfo of a run that changes nothing (plan mode, or a refused prune). */

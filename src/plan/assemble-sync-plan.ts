@@ -41,6 +41,8 @@ interface Slot {
   sheet: InputSheet;
   planned: PlannedSheet;
   index: number;
+  /** The row's record key (`rowKey`), once computed; undefined for an unreadable row. */
+  key?: string;
 }
 
 const ENTITY_OF: Record<SheetKind, Entity> = { Users: 'user', Offers: 'offer', Resellers: 'reseller', Customers: 'customer', Subscriptions: 'subscription' };
@@ -109,13 +111,19 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
   // Duplicate keys reject every row that shares the key (SPEC §2.3).
   const duplicates = new Set<Slot>();
   for (const slots of slotsByKind.values()) {
-    const byKey = new Map<string, Slot[]>();
+    // One slot per key; a list only for the (rare) keys that repeat: no array per row.
+    const byKey = new Map<string, Slot | Slot[]>();
     for (const slot of slots) {
       const key = rowKey(inputOf(slot));
-      if (key !== undefined) byKey.set(key, [...(byKey.get(key) ?? []), slot]);
+      if (key === undefined) continue;
+      slot.key = key;
+      const found = byKey.get(key);
+      if (found === undefined) byKey.set(key, slot);
+      else if (Array.isArray(found)) found.push(slot);
+      else byKey.set(key, [found, slot]);
     }
     for (const group of byKey.values()) {
-      if (group.length < 2) continue;
+      if (!Array.isArray(group)) continue;
       for (const slot of group) {
         const others = group.filter((g) => g !== slot).map((g) => where(g, multiFile, fileNames)).join(', ');
         rowOf(slot).diags.push(errorDiag('row.duplicate-key', `The same record appears again on ${others}`, { sheet: slot.sheet.name, row: inputOf(slot).row }));
@@ -125,7 +133,11 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
   }
 
   const units = new Map<string, Slot[]>();
-  const joinUnit = (unit: string, slot: Slot) => units.set(unit, [...(units.get(unit) ?? []), slot]);
+  const joinUnit = (unit: string, slot: Slot) => {
+    const members = units.get(unit);
+    if (members) members.push(slot);
+    else units.set(unit, [slot]);
+  };
   const customerRows = new Map<string, Slot>();
   const newCustomers = new Set<string>();
   const seen = new Map<SheetKind, Set<string>>();
@@ -148,8 +160,8 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
         unreadable.set(kind, (unreadable.get(kind) ?? 0) + 1);
         continue;
       }
-      const key = rowKey(input)!;
-      seenKeys.add(key);
+      // Keys seen feed only the drift of --prune.
+      if (options.prune) seenKeys.add(slot.key ?? rowKey(input)!);
       if (!ctx.operator) {
         refuse(slot, 'role.unknown-user', `${options.operator} is not an active user of this store; nothing can be changed as this operator`);
         continue;
@@ -185,7 +197,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
             refuse(slot, 'order.cancelled', `Order cancelled: the customer's row (${where(customerSlot, multiFile, fileNames)}) was rejected`, 'skipped');
             continue;
           }
-          if (sub.subscriptionId === undefined) {
+          if (options.prune && sub.subscriptionId === undefined) {
             const id = state.subscriptionsByNaturalKey.get(subscriptionNaturalKey(sub.customerDomain, sub.offerId, sub.nickname ?? ''));
             if (id && state.subscriptions.get(id)?.subscriptionId) seenKeys.add(state.subscriptions.get(id)!.subscriptionId);
           }

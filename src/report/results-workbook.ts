@@ -5,7 +5,7 @@ import { RESULT_COLUMNS, SHEETS, type SheetKind } from '../normalize/columns.js'
 import { countResults, ROW_RESULTS, type PlannedSheet, type RowResult, type SyncPlan } from '../plan/sync-plan.js';
 import type { ApplyResult } from '../apply/apply-sync-plan.js';
 import { codeOfRow, messageOfRow } from './row-messages.js';
-import { fitWidths, writeTable, type Workbook } from './xlsx-table.js';
+import { fitWidths, streamTable, writeTable, type CellMark, type Workbook } from './xlsx-table.js';
 
 export type RunMode = 'plan' | 'apply' | 'reconcile';
 
@@ -56,9 +56,10 @@ function resultLayout(sheet: PlannedSheet) {
   return { echoed, assigned, assignedInput, headers };
 }
 
-function resultRows(sheet: PlannedSheet, applied: AppliedIds | undefined) {
-  const { echoed, assigned, assignedInput } = resultLayout(sheet);
-  return sheet.rows.map((row) => {
+/** The result rows of a sheet, made one at a time as the writer pulls them. */
+function* resultRows(rows: Iterable<PlannedSheet['rows'][number]>, layout: ReturnType<typeof resultLayout>, applied: AppliedIds | undefined): Generator<unknown[]> {
+  const { echoed, assigned, assignedInput } = layout;
+  for (const row of rows) {
     const values: unknown[] = echoed.map((m) => row.cells[m.column - 1] ?? null);
     let id = row.assignedId;
     if (assigned && row.change !== undefined && applied) {
@@ -68,8 +69,17 @@ function resultRows(sheet: PlannedSheet, applied: AppliedIds | undefined) {
     if (assigned && id && assignedInput >= 0) values[assignedInput] = id;
     values.push(row.result, codeOfRow(row), messageOfRow(row), row.changesText);
     if (assigned && assignedInput < 0) values.push(id ?? null);
-    return values;
-  });
+    yield values;
+  }
+}
+
+function* take<T>(items: Iterable<T>, n: number): Generator<T> {
+  if (n <= 0) return;
+  let i = 0;
+  for (const item of items) {
+    yield item;
+    if (++i >= n) return;
+  }
 }
 
 /** Called as result rows are written: rows so far, of `total`. */
@@ -90,34 +100,34 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
   });
   const sheetNameOf = new Map(plan.sheets.map((sheet, i) => [sheet, names[i]!]));
   const shownRow = (r: PlannedSheet['rows'][number]) => run.resultsFilter !== 'changed' || r.result !== 'unchanged';
-  const total = plan.sheets.reduce((n, sheet) => n + sheet.rows.filter(shownRow).length, 0);
+  const total = plan.sheets.reduce((n, sheet) => n + (run.resultsFilter === 'changed' ? sheet.rows.filter(shownRow).length : sheet.rows.length), 0);
   let written = 0;
-  plan.sheets.forEach((sheet, i) => {
-    const { headers, echoed } = resultLayout(sheet);
+  for (const [i, sheet] of plan.sheets.entries()) {
+    const layout = resultLayout(sheet);
+    const { headers, echoed } = layout;
     const outputColumn = new Map(echoed.map((m, k) => [m.column, k + 1]));
-    const shown = run.resultsFilter === 'changed' ? { ...sheet, rows: sheet.rows.filter(shownRow) } : sheet;
-    const rows = resultRows(shown, applied);
+    // Indexes of the rows shown; all of them unless --results changed.
+    const shown: readonly PlannedSheet['rows'][number][] = run.resultsFilter === 'changed' ? sheet.rows.filter(shownRow) : sheet.rows;
     const resultColumn = headers.indexOf('Result') + 1;
+    const before = written;
     // Row n of the input is row n of the results, so an auditor can cross-reference.
-    writeTable(workbook, names[i]!, headers, rows, {
+    await streamTable(workbook, names[i]!, headers, resultRows(shown, layout, applied), {
       headerRow: Math.max(1, sheet.headerRow),
-      rowNumbers: shown.rows.map((r) => r.row),
-      widths: fitWidths(headers, rows),
-      style: (row, index) => {
-        onProgress?.(++written, total);
-        const planned = shown.rows[index]!;
-        row.getCell(resultColumn).fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: RESULT_FILL[planned.result] } };
+      rowNumber: (index) => shown[index]!.row,
+      widths: fitWidths(headers, resultRows(take(shown, 200), layout, applied)),
+      marks: (index) => {
+        const planned = shown[index]!;
+        const marks: CellMark[] = [{ column: resultColumn, argb: RESULT_FILL[planned.result] }];
         // The offending cells: highlighted, with the problem as a note.
         for (const d of planned.diags) {
           const column = d.at?.column ? outputColumn.get(d.at.column) : undefined;
-          if (!column) continue;
-          const cell = row.getCell(column);
-          cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: RESULT_FILL.rejected } };
-          cell.note = `${d.code}: ${d.message}`;
+          if (column) marks.push({ column, argb: RESULT_FILL.rejected, note: `${d.code}: ${d.message}` });
         }
+        return marks;
       },
+      onRow: (n) => onProgress?.((written = before + n), total),
     });
-  });
+  }
 
   const errorHeaders = ['Sheet', 'Row', 'Column', 'Cell', 'Value', 'Code', 'Message'];
   const errorRows: unknown[][] = [];
@@ -141,7 +151,7 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
       }
     }
   }
-  writeTable(workbook, 'Errors', errorHeaders, errorRows, { widths: fitWidths(errorHeaders, errorRows, 90) });
+  await streamTable(workbook, 'Errors', errorHeaders, errorRows, { widths: fitWidths(errorHeaders, errorRows, 90) });
 
   const invitationRows = plan.changes
     .filter((c) => c.entity === 'reseller' && c.invite)

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AuditRecord } from '../core/audit-chain.js';
 import { offerKey, userKey, type Entity, type InvitationRecord, type RecordOf } from '../core/entities.js';
 
@@ -113,4 +114,57 @@ export function auditRecordOf(v: readonly unknown[]): AuditRecord {
     prevHash: String(v[11]),
     hash: String(v[12]),
   };
+}
+
+/**
+ * `canonicalJson` of core/audit-chain, written for speed (no intermediate entry arrays): the same text
+ * for every value — keys sorted by UTF-16 code units, undefined members left out.
+ */
+export function canonicalText(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalText(value[i]);
+    return `${out}]`;
+  }
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const member = object[key];
+    if (member === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalText(member)}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+/** The fields of an audit entry as the engine hands it over (before the store numbers and chains it). */
+const AUDIT_ENTRY_FIELDS = new Set(['batchId', 'at', 'operator', 'entity', 'key', 'action', 'before', 'after', 'inputName', 'inputSha256']);
+
+export type AuditEntryFields = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
+
+/**
+ * Number and chain one audit entry: its row of AUDIT_COLUMNS and its hash, equal to
+ * `auditHash({ seq, ...entry, prevHash })`. The canonical JSON of the record is assembled from the
+ * canonical JSON of `before` and `after`, which are also the stored text (JSON.parse gives the same
+ * values back), so each record is serialized once. Undefined when the entry has fields beyond the
+ * audit record's (the caller then takes the general path).
+ */
+export function chainedAuditRow(entry: AuditEntryFields, seq: number, prevHash: string): { row: SqlValue[]; hash: string } | undefined {
+  let fields = 0;
+  for (const key in entry) {
+    if (!AUDIT_ENTRY_FIELDS.has(key)) return undefined;
+    fields++;
+  }
+  if (fields !== AUDIT_ENTRY_FIELDS.size) return undefined;
+  for (const text of [entry.action, entry.at, entry.batchId, entry.entity, entry.inputName, entry.inputSha256, entry.key, entry.operator]) if (typeof text !== 'string') return undefined;
+  const before = entry.before === null || entry.before === undefined ? null : canonicalText(entry.before);
+  const after = entry.after === null || entry.after === undefined ? null : canonicalText(entry.after);
+  const q = JSON.stringify;
+  // Keys in code-unit order: action, after, at, batchId, before, entity, inputName, inputSha256, key, operator, prevHash, seq.
+  const text = `{"action":${q(entry.action)},"after":${after ?? 'null'},"at":${q(entry.at)},"batchId":${q(entry.batchId)},"before":${before ?? 'null'},"entity":${q(entry.entity)},"inputName":${q(entry.inputName)},"inputSha256":${q(entry.inputSha256)},"key":${q(entry.key)},"operator":${q(entry.operator)},"prevHash":${q(prevHash)},"seq":${q(seq)}}`;
+  const hash = createHash('sha256').update(prevHash).update(text).digest('hex');
+  return { row: [seq, entry.batchId, entry.at, entry.operator, entry.entity, entry.key, entry.action, before, after, entry.inputName, entry.inputSha256, prevHash, hash], hash };
 }

@@ -7,8 +7,8 @@ import type { Entity, InvitationRecord } from '../core/entities.js';
 import { StalePlanError, StoreError, TiersyncError } from '../core/errors.js';
 import { FileLock } from './file-lock.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
-import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, columnsOf, recordOf, rowOf, TABLES } from './record-mapping.js';
-import type { BatchRecord, CommitBatch, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
+import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, chainedAuditRow, columnsOf, recordOf, rowOf, TABLES } from './record-mapping.js';
+import type { BatchRecord, CommitBatch, WriteOp, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
 
 /**
  * Past this size sql.js (the whole database in JS memory, a full copy per export) stalls rather
@@ -45,6 +45,25 @@ function upsertSql(kind: Entity | 'invitation'): string {
   const columns = columnsOf(kind);
   const updates = columns.slice(1).map((c) => `${c} = excluded.${c}`).join(', ');
   return `INSERT INTO ${map.table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT (${map.key}) DO UPDATE SET ${updates}`;
+}
+
+/**
+ * The database file lives in memory and reaches the disk only through `saveDurably`, so SQLite's own
+ * rollback journal need not be a file: kept in memory it still serves ROLLBACK, and a commit no longer
+ * copies every changed page into an in-memory journal file. The page cache is raised from 2 MB so
+ * that a commit of a million rows does not page B-tree nodes in and out of the in-memory file.
+ */
+function tune(db: Database): void {
+  db.exec('PRAGMA journal_mode = MEMORY; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536');
+}
+
+/** Upserts grouped by table and ordered by primary key: B-tree inserts then walk the index in order. */
+function orderedOps(ops: readonly WriteOp[]): WriteOp[] {
+  const kindOf = (op: WriteOp) => (op.kind === 'upsert' ? op.entity : 'invitation');
+  const keyed = ops.map((op, index) => ({ op, index, table: kindOf(op), key: TABLES[kindOf(op)].keyOf(op.record as unknown as Record<string, unknown>) }));
+  // Stable on equal keys, so the last upsert of a record still wins.
+  keyed.sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : a.index - b.index));
+  return keyed.map((k) => k.op);
 }
 
 /**
@@ -100,6 +119,7 @@ export class SqlJsStore implements SyncStore {
       }
       const SQL = await loadSqlJs();
       const db = new SQL.Database(bytes);
+      tune(db);
       const store = new SqlJsStore(path, db, lock);
       store.migrate();
       return store;
@@ -122,7 +142,9 @@ export class SqlJsStore implements SyncStore {
     const lock = await FileLock.acquire(path, { timeoutSeconds: 0 });
     try {
       const SQL = await loadSqlJs();
-      const store = new SqlJsStore(path, new SQL.Database(), lock);
+      const db = new SQL.Database();
+      tune(db);
+      const store = new SqlJsStore(path, db, lock);
       store.migrate();
       store.db.run('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url) VALUES (1, ?, 0, ?, ?, ?, ?)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl]);
       const batchId = randomUUID();
@@ -221,7 +243,7 @@ export class SqlJsStore implements SyncStore {
       }
       const statements = new Map<string, ReturnType<Database['prepare']>>();
       try {
-        for (const op of batch.ops) {
+        for (const op of orderedOps(batch.ops)) {
           const kind = op.kind === 'upsert' ? op.entity : 'invitation';
           let stmt = statements.get(kind);
           if (!stmt) statements.set(kind, (stmt = db.prepare(upsertSql(kind))));
@@ -233,7 +255,13 @@ export class SqlJsStore implements SyncStore {
         const insertAudit = db.prepare(`INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`);
         statements.set('audit', insertAudit);
         for (const entry of batch.audit) {
-          const unsigned = { seq: ++seq, ...entry, before: entry.before ?? null, after: entry.after ?? null, prevHash };
+          const chained = chainedAuditRow(entry, ++seq, prevHash);
+          if (chained) {
+            insertAudit.run(chained.row);
+            prevHash = chained.hash;
+            continue;
+          }
+          const unsigned = { seq, ...entry, before: entry.before ?? null, after: entry.after ?? null, prevHash };
           const record: AuditRecord = { ...unsigned, hash: auditHash(unsigned) };
           insertAudit.run(auditRowOf(record));
           prevHash = record.hash;
