@@ -7,7 +7,7 @@ import { assembleSyncPlan } from '../plan/assemble-sync-plan.js';
 import { hasRejections } from '../plan/sync-plan.js';
 import type { CliContext } from './context.js';
 import { ingestInputs } from './ingest.js';
-import { initStore } from './store-factory.js';
+import { displayLocation, initStore } from './store-factory.js';
 
 /** The catalog `init` loads: also a valid input of `catalog import`. */
 export const DEFAULT_CATALOG = fileURLToPath(new URL('../../templates/default-catalog.csv', import.meta.url));
@@ -34,7 +34,8 @@ export async function runInit(ctx: CliContext, args: Record<string, unknown>): P
   const offers = plan.changes.map((c) => c.after as OfferRecord);
 
   await initStore(ctx.storeLocation, { provider, admin, offers, now, operator: adminEmail });
-  ctx.log.info('store created', { event: 'store.init', store: ctx.storeLocation, provider: mpnId, offers: offers.length });
-  ctx.terminal.print(`Created store ${ctx.storeLocation} for ${provider.name} (${mpnId}): Global admin ${adminEmail}, ${offers.length} offers in the catalog.`);
+  const location = await displayLocation(ctx.storeLocation);
+  ctx.log.info('store created', { event: 'store.init', store: location, provider: mpnId, offers: offers.length });
+  ctx.terminal.print(`Created store ${location} for ${provider.name} (${mpnId}): Global admin ${adminEmail}, ${offers.length} offers in the catalog.`);
   return EXIT.ok;
 }

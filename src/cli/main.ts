@@ -13,6 +13,7 @@ import { runReport } from './report-command.js';
 import { runTemplate } from './template-command.js';
 import { runExplain } from './explain-command.js';
 import { runInit } from './init-command.js';
+import { runMigrateStore } from './migrate-store-command.js';
 import { applySavedPlan, runBatch } from './run-batch.js';
 
 interface GlobalArgs {
@@ -76,7 +77,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const parser = yargs(argv)
     .scriptName('tiersync')
     .usage('$0 <command> [options]\n\nSpreadsheet-driven sync for Microsoft CSP indirect providers.')
-    .option('store', { type: 'string', default: env.TIERSYNC_STORE ?? './tiersync.db', describe: 'store file (or TIERSYNC_STORE)', global: true })
+    .option('store', { type: 'string', default: env.TIERSYNC_STORE ?? './tiersync.db', describe: 'store file, or postgres://USER@HOST:PORT/DB (or TIERSYNC_STORE)', global: true })
     .option('as', { type: 'string', describe: 'operator email (or TIERSYNC_USER)', global: true })
     .option('out', { type: 'string', default: './tiersync-out', describe: 'output folder', global: true })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress and no summary', global: true })
@@ -195,6 +196,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           .option('sheets', { type: 'string', array: true, describe: 'only these sheets (Resellers, Customers, Subscriptions, Users, Offers)' })
           .example('$0 template --out orders-template.xlsx --sheets Customers Subscriptions', ''),
       run((ctx, a) => runTemplate(ctx, String(a.out), a.sheets as string[] | undefined)),
+    )
+    .command(
+      'migrate-store',
+      'copy a store file, whole (store ID, revision, audit chain), into an empty PostgreSQL database',
+      (y) =>
+        y
+          .option('from', { type: 'string', demandOption: true, describe: 'the store file to copy' })
+          .option('to', { type: 'string', demandOption: true, describe: 'the empty PostgreSQL database: postgres://USER@HOST:PORT/DATABASE' })
+          .example('$0 migrate-store --from tiersync.db --to postgres://tiersync@db.example:5432/tiersync', ''),
+      run((ctx, a) => runMigrateStore(ctx, { from: String(a.from), to: String(a.to) })),
     )
     .command(
       'explain <code>',

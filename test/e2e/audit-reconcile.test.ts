@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import initSqlJs from 'sql.js';
+import { readFileSync, rmSync } from 'node:fs';
 import { Workspace } from '../helpers/cli.js';
 import { CUSTOMER_HEADERS, customer, subscription, SUBSCRIPTION_HEADERS } from '../helpers/rows.js';
 import { readWorkbook, writeWorkbook, type Cell } from '../helpers/workbooks.js';
@@ -54,13 +53,9 @@ describe('audit trail', () => {
     expect((await w.run(['report', '--batch', batchId])).code).toBe(0);
     expect(await readWorkbook(w.path('out', 'orders.results.xlsx'))).toEqual(original);
 
-    // Tampering with one record in the database file is detected, and named.
-    const SQL = await initSqlJs();
-    const db = new SQL.Database(readFileSync(w.store));
-    const seq = Number(db.exec("SELECT seq FROM audit WHERE entity = 'subscription' ORDER BY seq LIMIT 1")[0]!.values[0]![0]);
-    db.run("UPDATE audit SET after_json = replace(after_json, '\"quantity\":4', '\"quantity\":40') WHERE seq = ?", [seq]);
-    writeFileSync(w.store, db.export());
-    db.close();
+    // Tampering with one record in the store is detected, and named.
+    const seq = Number((await w.sql("SELECT seq FROM audit WHERE entity = 'subscription' ORDER BY seq LIMIT 1"))[0]![0]);
+    await w.sql(`UPDATE audit SET after_json = replace(after_json, '"quantity":4', '"quantity":40') WHERE seq = ${seq}`);
     const broken = await w.run(['audit', 'verify']);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain(`broken at record ${seq}: its content does not match its hash`);
@@ -88,9 +83,9 @@ describe('reconcile', () => {
     await acceptAll(w, resellers);
 
     // The same master twice: the second run changes nothing and exits 0.
-    const before = readFileSync(w.store);
+    const before = await w.storeState();
     expect((await w.run(['reconcile', full])).code).toBe(0);
-    expect(readFileSync(w.store).equals(before)).toBe(true);
+    expect(await w.storeState()).toBe(before);
     const settled = await readWorkbook(w.path('out', 'full.results.xlsx'));
     expect(new Set(settled.Subscriptions!.map((s) => s.Result))).toEqual(new Set(['unchanged']));
     expect(settled.Drift).toEqual([]);
@@ -100,7 +95,7 @@ describe('reconcile', () => {
     const refused = await w.run(['reconcile', partial, '--allow-removals']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/Refused to prune more than 10% of the store's records \(Subscriptions: 2 of 12 \(16\.7%\)\); nothing was changed/);
-    expect(readFileSync(w.store).equals(before)).toBe(true);
+    expect(await w.storeState()).toBe(before);
 
     const noRemovals = await w.run(['reconcile', partial, '--max-prune', '20']);
     expect(noRemovals.code).toBe(0);

@@ -84,7 +84,7 @@ describe('customers and subscriptions', () => {
     for (const cls of [/[A-Z]/, /[a-z]/, /[0-9]/, /[^A-Za-z0-9]/]) expect(password).toMatch(cls);
     expect(r.stderr).toMatch(/orders\.credentials\.xlsx/);
     expect(r.stderr).toMatch(/shown once/);
-    for (const text of [readFileSync(w.store, 'latin1'), await workbookText(w.path('out', 'orders.results.xlsx')), readFileSync(w.path('run.log'), 'utf8'), r.stdout, r.stderr]) {
+    for (const text of [await w.storeText(), await workbookText(w.path('out', 'orders.results.xlsx')), readFileSync(w.path('run.log'), 'utf8'), r.stdout, r.stderr]) {
       expect(text.includes(password)).toBe(false);
     }
   });
@@ -168,13 +168,13 @@ describe('customers and subscriptions', () => {
 
   it('round trip: a results workbook fed back and an export re-applied change nothing', async () => {
     const results = w.path('out', 'ok.results.xlsx');
-    const before = readFileSync(w.store);
+    const before = await w.storeState();
     const back = await w.run(['apply', results]);
     expect(back.stderr).toBe('');
     expect(back.code).toBe(0);
     const wb = await readWorkbook(w.path('out', 'ok.results.results.xlsx'));
     expect(wb.Subscriptions!.map((x) => x.Result)).toEqual(['unchanged', 'unchanged']);
-    expect(readFileSync(w.store).equals(before)).toBe(true);
+    expect(await w.storeState()).toBe(before);
 
     const exported = w.path('state.xlsx');
     expect((await w.run(['export', '--out', exported])).code).toBe(0);
@@ -183,6 +183,6 @@ describe('customers and subscriptions', () => {
     const ex = await readWorkbook(w.path('out', 'state.results.xlsx'));
     const results2 = Object.entries(ex).filter(([n]) => ['Users', 'Offers', 'Resellers', 'Customers', 'Subscriptions'].includes(n)).flatMap(([, rows]) => rows.map((r) => r.Result));
     expect(new Set(results2)).toEqual(new Set(['unchanged', 'pending']));
-    expect(readFileSync(w.store).equals(before)).toBe(true);
+    expect(await w.storeState()).toBe(before);
   });
 });

@@ -67,14 +67,14 @@ describe('reseller partnerships', () => {
     const w = await Workspace.create();
     const input = await resellers(w, 'r.xlsx', [['2100001', 'Tailspin', 't@tailspin.example', '', '', 'active']]);
     expect((await w.run(['apply', input, '--invitation-days', '0'])).code).toBe(0);
-    const before = readFileSync(w.store);
+    const before = await w.storeState();
     const wrong = await w.run(['accept', '--token', 'not-the-token']);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^error: No invitation matches this token/m);
     const expired = await w.run(['accept', '--link', linkIn(w, '2100001')]);
     expect(expired.code).toBe(1);
     expect(expired.stderr).toMatch(/expired on \d{4}-\d\d-\d\d; ask the provider to send a new one/);
-    expect(readFileSync(w.store).equals(before)).toBe(true);
+    expect(await w.storeState()).toBe(before);
 
     // --resend-expired replaces it; the new link works.
     const resend = await w.run(['apply', input, '--resend-expired']);
@@ -90,13 +90,13 @@ describe('reseller partnerships', () => {
     await w.run(['apply', add]);
     await w.run(['accept', '--link', linkIn(w, '2200001')]);
     const remove = await resellers(w, 'remove.xlsx', [['2200001', 'Northwind', 'n@northwind.example', '', 'DE', 'removed']]);
-    const before = readFileSync(w.store);
+    const before = await w.storeState();
     const refused = await w.run(['apply', remove]);
     expect(refused.code).toBe(3);
     const r1 = await readWorkbook(w.path('out', 'remove.results.xlsx'));
     expect([r1.Resellers![0]!.Result, r1.Resellers![0]!.Code]).toEqual(['rejected', 'partnership.removal-not-allowed']);
     expect(String(r1.Resellers![0]!.Message)).toMatch(/--allow-removals/);
-    expect(readFileSync(w.store).equals(before)).toBe(true);
+    expect(await w.storeState()).toBe(before);
 
     const done = await w.run(['apply', remove, '--allow-removals']);
     expect(done.code).toBe(0);
@@ -314,10 +314,10 @@ describe('plans', () => {
   it('plan changes nothing, --detailed-exitcode says 2, a saved plan applies once and then is stale', async () => {
     const w = await Workspace.create();
     const input = await resellers(w, 'p.xlsx', [['2700001', 'Wingtip', 'w@wingtip.example', '', '', 'active']]);
-    const before = readFileSync(w.store);
+    const before = await w.storeState();
     const plan = await w.run(['plan', input, '--detailed-exitcode', '--save-plan', w.path('plan.json')]);
     expect(plan.code).toBe(2);
-    expect(readFileSync(w.store).equals(before)).toBe(true);
+    expect(await w.storeState()).toBe(before);
     expect(await sheetNames(w.path('out', 'p.results.xlsx'))).toEqual(['Summary', 'Resellers', 'Errors', 'Invitations', 'Mapping']);
     const wb = await readWorkbook(w.path('out', 'p.results.xlsx'));
     expect(wb.Summary!.find((r) => Object.values(r).includes('Mode'))).toBeTruthy();
@@ -337,9 +337,9 @@ describe('plans', () => {
       ['2800001', 'Good', 'g@x.example', '', '', 'active'],
       ['28', 'Bad', 'b@x.example', '', '', 'active'],
     ]);
-    const before = readFileSync(w.store);
+    const before = await w.storeState();
     expect((await w.run(['apply', input, '--atomic'])).code).toBe(3);
-    expect(readFileSync(w.store).equals(before)).toBe(true);
+    expect(await w.storeState()).toBe(before);
     const wb = await readWorkbook(w.path('out', 'a.results.xlsx'));
     expect(wb.Resellers!.map((x) => [x.Result, x.Code ?? ''])).toEqual([
       ['skipped', 'batch.atomic-cancelled'],

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import initSqlJs from 'sql.js';
+import { createTestDatabase, databaseState, queryRows, testStoreBackend, type TestStoreBackend } from './postgres.js';
 
 export const ROOT = resolve(import.meta.dirname ?? __dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'tiersync');
@@ -36,18 +38,29 @@ export function tempDir(prefix = 'tiersync-test-'): string {
   return dir;
 }
 
-/** A workspace with an initialized store: `tiersync init` run for a provider and its Global admin. */
+/**
+ * A workspace with an initialized store: `tiersync init` run for a provider and its Global admin.
+ * The store is a file in the workspace, or a fresh PostgreSQL database when the tests run on that
+ * backend (test/helpers/postgres.ts).
+ */
 export class Workspace {
   static readonly ADMIN = 'admin@provider.example';
   static readonly PROVIDER_MPN = '1000001';
   readonly dir: string;
+  readonly backend: TestStoreBackend;
+  /** The `--store` location: a file path or a postgres:// URL. */
+  readonly store: string;
 
-  private constructor(dir: string) {
+  private constructor(dir: string, backend: TestStoreBackend, store: string) {
     this.dir = dir;
+    this.backend = backend;
+    this.store = store;
   }
 
-  static async create(): Promise<Workspace> {
-    const ws = new Workspace(tempDir());
+  static async create(options: { backend?: TestStoreBackend } = {}): Promise<Workspace> {
+    const dir = tempDir();
+    const backend = options.backend ?? testStoreBackend();
+    const ws = new Workspace(dir, backend, backend === 'postgres' ? await createTestDatabase() : join(dir, 'tiersync.db'));
     const r = await ws.run(['init', '--provider-mpn', Workspace.PROVIDER_MPN, '--provider-name', 'Contoso Distribution', '--admin', Workspace.ADMIN]);
     if (r.code !== 0) throw new Error(`init failed: ${r.stderr}`);
     return ws;
@@ -57,8 +70,31 @@ export class Workspace {
     return join(this.dir, ...parts);
   }
 
-  get store(): string {
-    return this.path('tiersync.db');
+  /**
+   * The whole stored state, to compare before and after a run that must change nothing: the file's
+   * bytes, or every PostgreSQL row with its row version.
+   */
+  async storeState(): Promise<string> {
+    return this.backend === 'postgres' ? databaseState(this.store) : readFileSync(this.store).toString('latin1');
+  }
+
+  /** Everything the store holds, as text: to prove that a secret is not in it. */
+  async storeText(): Promise<string> {
+    return this.storeState();
+  }
+
+  /** Run SQL that both engines read alike directly on the store (to tamper with it); returns the rows. */
+  async sql(text: string): Promise<unknown[][]> {
+    if (this.backend === 'postgres') return queryRows(this.store, text);
+    const SQL = await initSqlJs();
+    const db = new SQL.Database(readFileSync(this.store));
+    try {
+      const rows = db.exec(text)[0]?.values ?? [];
+      if (db.getRowsModified() > 0) writeFileSync(this.store, db.export());
+      return rows;
+    } finally {
+      db.close();
+    }
   }
 
   /** Run a command against this workspace's store and output folder, as `as` (default: the Global admin). */

@@ -1,0 +1,423 @@
+import { randomUUID } from 'node:crypto';
+import { AUDIT_GENESIS_HASH, auditHash, type AuditRecord } from '../core/audit-chain.js';
+import type { Entity, InvitationRecord } from '../core/entities.js';
+import { StalePlanError, StoreError, StoreLockedError, TiersyncError } from '../core/errors.js';
+import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
+import { connectPostgres, displayUrl, redacted, type PgClient } from './postgres-connection.js';
+import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, columnsOf, recordOf, rowOf, TABLES } from './record-mapping.js';
+import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
+import type { StoreTransferSource, TransferOptions, TransferSummary, TransferValue } from './store-transfer.js';
+import type { BatchRecord, CommitBatch, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
+
+const DIALECT = SQL_DIALECTS.postgres;
+const ORDER = DIALECT.rowOrderColumn;
+/** The advisory lock keys: ('tier', 'sync') is the writer lock, ('tier', 'migr') serializes schema migrations. */
+const LOCK_CLASS = 0x74696572;
+const WRITER_LOCK = 0x73796e63;
+const MIGRATION_LOCK = 0x6d696772;
+const POLL_MS = 150;
+const AUDIT_PAGE = 5000;
+
+const BATCH_COLUMNS = ['batch_id', 'mode', 'operator', 'started_at', 'finished_at', 'inputs_json', 'counts_json', 'revision_before', 'revision_after', 'details_json'] as const;
+
+type Kind = Entity | 'invitation';
+type Row = TransferValue[];
+
+/** Who holds the writer lock, as the waiting run tells its operator. */
+async function lockHolder(client: PgClient): Promise<string> {
+  const { rows } = await client.query(
+    `SELECT a.application_name, a.backend_start, l.pid FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+     WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 2
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    [String(LOCK_CLASS), String(WRITER_LOCK)],
+  );
+  const row = rows[0];
+  if (!row) return 'another run';
+  const since = row.backend_start instanceof Date ? `, since ${row.backend_start.toISOString()}` : '';
+  const named = /^tiersync pid (\d+) on (.+)$/.exec(String(row.application_name ?? ''));
+  return named ? `pid ${named[1]} on host ${named[2]}${since}` : `server session ${String(row.pid)}${since}`;
+}
+
+/** The session-level advisory lock: released by COMMIT of nothing, only by unlock or the end of the session (a killed run's too). */
+async function acquireWriterLock(client: PgClient, location: string, timeoutSeconds: number): Promise<void> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const { rows } = await client.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_CLASS, WRITER_LOCK]);
+    if (rows[0]?.ok === true) return;
+    if (Date.now() >= deadline) {
+      throw new StoreLockedError(`The store ${location} is locked by another run (${await lockHolder(client)}); wait for it to finish, or use --lock-timeout SECONDS to wait`);
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+async function schemaVersionOf(client: PgClient): Promise<number | undefined> {
+  const { rows } = await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
+  if (rows[0]?.present !== true) return undefined;
+  const v = await client.query('SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations');
+  return Number(v.rows[0]?.version ?? 0);
+}
+
+function newerSchema(location: string, version: number): StoreError {
+  return new StoreError(`The store ${location} was written by a newer tiersync (schema ${version}; this one knows ${SCHEMA_VERSION}); upgrade tiersync`);
+}
+
+/** Bring the schema up to date, in one transaction, one migrating session at a time. */
+async function migrate(client: PgClient, location: string): Promise<void> {
+  const seen = await schemaVersionOf(client);
+  if (seen !== undefined && seen > SCHEMA_VERSION) throw newerSchema(location, seen);
+  if (seen === SCHEMA_VERSION) return;
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, MIGRATION_LOCK]);
+    await client.query(MIGRATIONS_TABLE);
+    const current = (await schemaVersionOf(client)) ?? 0;
+    if (current > SCHEMA_VERSION) throw newerSchema(location, current);
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      await client.query(migrationSql(m, DIALECT));
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+function chunked<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The PostgreSQL store: the same tables as the file store, one server shared by several operators and machines. */
+export class PostgresStore implements SyncStore {
+  readonly capabilities: StoreCapabilities = { serverSide: true };
+  private closed = false;
+  /** table → column → array type (`text[]`, `int4[]`…) for bulk writes through unnest. */
+  private arrayTypes = new Map<string, Map<string, string>>();
+
+  private constructor(
+    readonly location: string,
+    private readonly url: string,
+    private readonly client: PgClient,
+    private readonly holdsLock: boolean,
+  ) {}
+
+  private static async connect(url: string, options: { lock: boolean; lockTimeoutSeconds: number }): Promise<PostgresStore> {
+    const location = displayUrl(url);
+    const client = await connectPostgres(url);
+    try {
+      if (options.lock) await acquireWriterLock(client, location, options.lockTimeoutSeconds);
+      return new PostgresStore(location, url, client, options.lock);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw PostgresStore.wrap(error, url, `The store ${location} cannot be opened`);
+    }
+  }
+
+  private static wrap(error: unknown, url: string, what: string): TiersyncError {
+    if (error instanceof TiersyncError) return error;
+    return new StoreError(`${what} (${redacted((error as Error).message, url)})`, { cause: error });
+  }
+
+  static async open(url: string, options: OpenStoreOptions): Promise<PostgresStore> {
+    const store = await PostgresStore.connect(url, { lock: options.write, lockTimeoutSeconds: options.lockTimeoutSeconds });
+    try {
+      const version = await schemaVersionOf(store.client);
+      if (version === undefined || (await store.client.query("SELECT to_regclass('store_meta') IS NOT NULL AS present")).rows[0]?.present !== true) {
+        throw new StoreError(`There is no store at ${store.location}; create one with tiersync init`);
+      }
+      await migrate(store.client, store.location);
+      await store.loadColumnTypes();
+      return store;
+    } catch (error) {
+      await store.close();
+      throw PostgresStore.wrap(error, url, `The store ${store.location} cannot be opened`);
+    }
+  }
+
+  /** Create the store in an existing (empty) database: schema, meta (new store ID), then the admin and catalog as its first batch. */
+  static async init(url: string, options: InitStoreOptions): Promise<void> {
+    const store = await PostgresStore.connect(url, { lock: true, lockTimeoutSeconds: 0 });
+    try {
+      await migrate(store.client, store.location);
+      await store.loadColumnTypes();
+      if ((await store.client.query('SELECT 1 FROM store_meta WHERE id = 1')).rows.length) {
+        throw new StoreError(`A store already exists at ${store.location}; choose another --store database`);
+      }
+      const batchId = randomUUID();
+      const entry = { batchId, at: options.now, operator: options.operator, inputName: '', inputSha256: '', action: 'create', before: null };
+      await store.commitWith(
+        {
+          expectedRevision: 0,
+          ops: [{ kind: 'upsert', entity: 'user', record: options.admin }, ...options.offers.map((record) => ({ kind: 'upsert' as const, entity: 'offer' as const, record }))],
+          audit: [
+            { ...entry, entity: 'provider', key: options.provider.mpnId, after: options.provider },
+            { ...entry, entity: 'user', key: options.admin.email, after: options.admin },
+            ...options.offers.map((o) => ({ ...entry, entity: 'offer', key: o.offerId, after: o })),
+          ],
+          batch: { batchId, mode: 'init', operator: options.operator, startedAt: options.now, finishedAt: options.now, inputs: [], counts: { Offers: { created: options.offers.length }, Users: { created: 1 } }, revisionBefore: 0, details: null },
+        },
+        async () => {
+          await store.client.query('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url) VALUES (1, $1, 0, $2, $3, $4, $5)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl]);
+        },
+      );
+    } catch (error) {
+      throw PostgresStore.wrap(error, url, `The store ${store.location} could not be created`);
+    } finally {
+      await store.close();
+    }
+  }
+
+  /**
+   * Copy every table of another store into this EMPTY database, in one transaction under the writer
+   * lock: the store ID, revision, audit chain and batches arrive as they were.
+   */
+  static async importFrom(url: string, source: StoreTransferSource, options: TransferOptions): Promise<TransferSummary> {
+    const store = await PostgresStore.connect(url, { lock: true, lockTimeoutSeconds: options.lockTimeoutSeconds });
+    try {
+      if (source.schemaVersion !== SCHEMA_VERSION) throw new StoreError(`${source.location} has schema ${source.schemaVersion}; this tiersync copies schema ${SCHEMA_VERSION}`);
+      await migrate(store.client, store.location);
+      await store.loadColumnTypes();
+      const nonEmpty: string[] = [];
+      for (const table of store.arrayTypes.keys()) {
+        if (table === 'schema_migrations') continue;
+        if ((await store.client.query(`SELECT 1 FROM ${table} LIMIT 1`)).rows.length) nonEmpty.push(table);
+      }
+      if (nonEmpty.length) throw new StoreError(`The target ${store.location} is not empty (${nonEmpty.join(', ')} hold rows); migrate-store copies only into an empty database`);
+      const copied: Record<string, number> = {};
+      await store.client.query('BEGIN');
+      try {
+        for await (const chunk of source.chunks()) {
+          const known = store.arrayTypes.get(chunk.table);
+          if (!known) throw new StoreError(`${source.location} has a table ${chunk.table} that the target's schema does not have`);
+          const missing = chunk.columns.filter((c) => !known.has(c));
+          if (missing.length) throw new StoreError(`The target's table ${chunk.table} has no column ${missing.join(', ')}`);
+          await store.insertRows(chunk.table, chunk.columns, chunk.rows);
+          copied[chunk.table] = (copied[chunk.table] ?? 0) + chunk.rows.length;
+          options.onProgress?.(chunk.table, copied[chunk.table]!);
+        }
+        for (const [table, count] of Object.entries(copied)) {
+          const { rows } = await store.client.query(`SELECT COUNT(*)::int8 AS n FROM ${table}`);
+          if (Number(rows[0]?.n) !== count) throw new StoreError(`Copying ${table} wrote ${String(rows[0]?.n)} rows instead of ${count}`);
+        }
+        const meta = (await store.client.query('SELECT store_id, revision FROM store_meta WHERE id = 1')).rows[0];
+        if (!meta) throw new StoreError(`${source.location} has no store record`);
+        await store.client.query('COMMIT');
+        return { storeId: String(meta.store_id), revision: Number(meta.revision), rows: copied };
+      } catch (error) {
+        await store.client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    } catch (error) {
+      throw PostgresStore.wrap(error, url, `The store could not be copied to ${store.location}; nothing was written`);
+    } finally {
+      await store.close();
+    }
+  }
+
+  private async loadColumnTypes(): Promise<void> {
+    const { rows } = await this.client.query("SELECT table_name, column_name, udt_name FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position");
+    this.arrayTypes = new Map();
+    for (const r of rows) {
+      const table = String(r.table_name);
+      let columns = this.arrayTypes.get(table);
+      if (!columns) this.arrayTypes.set(table, (columns = new Map()));
+      columns.set(String(r.column_name), `${String(r.udt_name)}[]`);
+    }
+  }
+
+  private usable(): PgClient {
+    if (this.closed) throw new StoreError(`The store ${this.location} is closed`);
+    return this.client;
+  }
+
+  private async rows(text: string, values: readonly unknown[] = []): Promise<unknown[][]> {
+    try {
+      return (await this.usable().query({ text, values, rowMode: 'array' })).rows;
+    } catch (error) {
+      throw PostgresStore.wrap(error, this.url, `The store ${this.location} cannot be read`);
+    }
+  }
+
+  /**
+   * Multi-row writes: one statement per `rowsPerStatement` rows, each column sent as one array
+   * parameter and spread by unnest, so a million rows take a few hundred statements.
+   */
+  private async insertRows(table: string, columns: readonly string[], rows: readonly Row[], conflictKey?: string): Promise<void> {
+    const types = this.arrayTypes.get(table);
+    const casts = columns.map((c, i) => `$${i + 1}::${types?.get(c) ?? 'text[]'}`);
+    const upsert = conflictKey ? ` ON CONFLICT (${conflictKey}) DO UPDATE SET ${columns.filter((c) => c !== conflictKey).map((c) => `${c} = EXCLUDED.${c}`).join(', ')}` : '';
+    const text = `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${casts.join(', ')})${upsert}`;
+    for (const chunk of chunked(rows, DIALECT.rowsPerStatement)) {
+      await this.client.query(text, columns.map((_, i) => chunk.map((r) => r[i] ?? null)));
+    }
+  }
+
+  async info(): Promise<StoreInfo> {
+    const meta = (await this.rows('SELECT store_id, revision, created_at, provider_mpn, provider_name, portal_url FROM store_meta WHERE id = 1'))[0];
+    if (!meta) throw new StoreError(`${this.location} is not a tiersync store (no store record); create one with tiersync init`);
+    return {
+      storeId: String(meta[0]),
+      revision: Number(meta[1]),
+      createdAt: String(meta[2]),
+      schemaVersion: SCHEMA_VERSION,
+      provider: { mpnId: String(meta[3]), name: String(meta[4]), portalUrl: String(meta[5]) },
+    };
+  }
+
+  private async select<K extends Kind>(kind: K, where = '', values: readonly unknown[] = []) {
+    const rows = await this.rows(`SELECT ${columnsOf(kind).join(', ')} FROM ${TABLES[kind].table} ${where} ORDER BY ${ORDER}`, values);
+    return rows.map((v) => recordOf(kind, v));
+  }
+
+  async loadSnapshot(request: SnapshotRequest): Promise<StoreSnapshot> {
+    // One consistent view of the store while other sessions may be writing.
+    await this.rows('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    try {
+      const info = await this.info();
+      const customers = request.customers === 'all' ? await this.select('customer') : await this.select('customer', 'WHERE domain = ANY($1::text[])', [[...new Set(request.customers)]]);
+      const subscriptions =
+        request.subscriptionsOfCustomers === 'all'
+          ? await this.select('subscription')
+          : await this.select('subscription', 'WHERE customer_domain = ANY($1::text[]) OR subscription_id = ANY($2::text[])', [[...new Set(request.subscriptionsOfCustomers)], [...new Set(request.subscriptionIds)]]);
+      const snapshot: StoreSnapshot = {
+        info,
+        users: await this.select('user'),
+        offers: await this.select('offer'),
+        resellers: await this.select('reseller'),
+        openInvitations: await this.select('invitation', "WHERE status = 'open'"),
+        customers,
+        subscriptions,
+      };
+      await this.rows('COMMIT');
+      return snapshot;
+    } catch (error) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async findInvitationByTokenHash(tokenHash: string): Promise<InvitationRecord | undefined> {
+    return (await this.select('invitation', 'WHERE token_hash = $1', [tokenHash]))[0];
+  }
+
+  async commit(batch: CommitBatch): Promise<number> {
+    return this.commitWith(batch);
+  }
+
+  /** The commit, with `prelude` run first inside the same transaction (init writes the store record there). */
+  private async commitWith(batch: CommitBatch, prelude?: () => Promise<void>): Promise<number> {
+    if (!this.holdsLock) throw new StoreError('The store was opened for reading; a commit needs the writer lock');
+    const client = this.usable();
+    try {
+      await client.query('BEGIN');
+    } catch (error) {
+      throw PostgresStore.wrap(error, this.url, `The changes could not be written to the store ${this.location}; nothing was applied`);
+    }
+    try {
+      await prelude?.();
+      const { rows } = await client.query('SELECT revision FROM store_meta WHERE id = 1 FOR UPDATE');
+      if (!rows[0]) throw new StoreError(`${this.location} is not a tiersync store (no store record)`);
+      const revision = Number(rows[0].revision);
+      if (revision !== batch.expectedRevision) {
+        throw new StalePlanError(`The plan is stale: it was made against revision ${batch.expectedRevision} of the store, which is now at revision ${revision}; plan again`);
+      }
+      await this.writeOps(batch.ops);
+
+      const last = (await client.query({ text: 'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1', rowMode: 'array' })).rows[0];
+      let seq = last ? Number(last[0]) : 0;
+      let prevHash = last ? String(last[1]) : AUDIT_GENESIS_HASH;
+      const auditRows: Row[] = [];
+      for (const entry of batch.audit) {
+        const unsigned = { seq: ++seq, ...entry, before: entry.before ?? null, after: entry.after ?? null, prevHash };
+        const record: AuditRecord = { ...unsigned, hash: auditHash(unsigned) };
+        auditRows.push(auditRowOf(record));
+        prevHash = record.hash;
+      }
+      await this.insertRows('audit', AUDIT_COLUMNS, auditRows);
+
+      const revisionAfter = revision + 1;
+      const b = batch.batch;
+      await client.query(`INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`, [
+        b.batchId,
+        b.mode,
+        b.operator,
+        b.startedAt,
+        b.finishedAt,
+        JSON.stringify(b.inputs),
+        JSON.stringify(b.counts),
+        b.revisionBefore,
+        revisionAfter,
+        b.details === undefined || b.details === null ? null : JSON.stringify(b.details),
+      ]);
+      await client.query('UPDATE store_meta SET revision = $1 WHERE id = 1', [revisionAfter]);
+      await client.query('COMMIT');
+      return revisionAfter;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw PostgresStore.wrap(error, this.url, `The changes could not be written to the store ${this.location}; nothing was applied`);
+    }
+  }
+
+  /**
+   * The upserts, table by table, in primary-key order within a table (as the file store writes them:
+   * index inserts in order, and the same row order on both backends). Tables have no foreign keys, so
+   * only the order of one key's ops matters, and it is kept: the last op for a key wins. A key met
+   * twice goes into the next statement, since one statement cannot update a row twice.
+   */
+  private async writeOps(ops: CommitBatch['ops']): Promise<void> {
+    const keyed = ops.map((op, index) => {
+      const kind: Kind = op.kind === 'upsert' ? op.entity : 'invitation';
+      const row = rowOf(kind, op.record);
+      return { kind, table: TABLES[kind].table, row, key: String(row[0]), index };
+    });
+    keyed.sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : a.index - b.index));
+    let bucket: { kind: Kind; rows: Row[]; keys: Set<string> } | undefined;
+    const flush = async () => {
+      if (bucket?.rows.length) await this.insertRows(TABLES[bucket.kind].table, columnsOf(bucket.kind), bucket.rows, TABLES[bucket.kind].key);
+      bucket = undefined;
+    };
+    for (const { kind, row, key } of keyed) {
+      if (bucket && (bucket.kind !== kind || bucket.keys.has(key) || bucket.rows.length >= DIALECT.rowsPerStatement)) await flush();
+      bucket ??= { kind, rows: [], keys: new Set() };
+      bucket.rows.push(row);
+      bucket.keys.add(key);
+    }
+    await flush();
+  }
+
+  async *readAudit(fromSeq = 1): AsyncIterable<AuditRecord> {
+    let next = fromSeq;
+    for (;;) {
+      const page = await this.rows(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit WHERE seq >= $1 ORDER BY seq LIMIT ${AUDIT_PAGE}`, [next]);
+      for (const v of page) yield auditRecordOf(v);
+      if (page.length < AUDIT_PAGE) return;
+      next = Number(page[page.length - 1]![0]) + 1;
+    }
+  }
+
+  async listBatches(): Promise<BatchRecord[]> {
+    return (await this.rows(`SELECT ${BATCH_COLUMNS.join(', ')} FROM batches ORDER BY revision_after`)).map((v) => ({
+      batchId: String(v[0]),
+      mode: String(v[1]) as BatchRecord['mode'],
+      operator: String(v[2]),
+      startedAt: String(v[3]),
+      finishedAt: String(v[4]),
+      inputs: JSON.parse(String(v[5])),
+      counts: JSON.parse(String(v[6])),
+      revisionBefore: Number(v[7]),
+      revisionAfter: Number(v[8]),
+      details: v[9] === null ? null : JSON.parse(String(v[9])),
+    }));
+  }
+
+  /** Ending the session also releases the advisory lock, as the server does for a run that died. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.client.end().catch(() => undefined);
+  }
+}
