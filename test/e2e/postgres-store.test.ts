@@ -164,6 +164,9 @@ describe('migrate-store', () => {
 
   it('copies a file store into an empty PostgreSQL database: the same export, revision and a verified audit chain; refuses a non-empty target', async () => {
     const target = await createTestDatabase('migrated');
+    // A plan saved against the file store stays current on the copy: same store ID, same revision.
+    await writeWorkbook(file.path('later.xlsx'), { Customers: [CUSTOMER_HEADERS, customer('charlie')] });
+    expect((await file.run(['plan', file.path('later.xlsx'), '--save-plan', file.path('later.plan.json')])).code).toBe(0);
     const fileBefore = await file.storeState();
     const r = await file.run(['migrate-store', '--from', file.store, '--to', target], { as: null });
     expect(r.stderr).toBe('');
@@ -194,6 +197,9 @@ describe('migrate-store', () => {
     expect(again.code).toBe(0);
     const wb = await readWorkbook(file.path('pg-out', 'more.results.xlsx'));
     expect(wb.Customers!.map((c) => c.Result)).toEqual(['unchanged', 'unchanged']);
+    const saved = await runCli(['apply', '--plan', file.path('later.plan.json'), '--store', target, '--out', file.path('pg-out'), '--as', Workspace.ADMIN], { cwd: file.dir });
+    expect(saved.code).toBe(0);
+    expect(saved.stdout).toMatch(/store revision 5 → 6/);
 
     const refused = await file.run(['migrate-store', '--from', file.store, '--to', target], { as: null });
     expect(refused.code).toBe(1);
