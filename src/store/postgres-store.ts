@@ -4,7 +4,7 @@ import type { Entity, InvitationRecord } from '../core/entities.js';
 import { StalePlanError, StoreError, StoreLockedError, TiersyncError } from '../core/errors.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { connectPostgres, displayUrl, redacted, type PgClient } from './postgres-connection.js';
-import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, columnsOf, recordOf, rowOf, TABLES } from './record-mapping.js';
+import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, chainedAuditRow, columnsOf, recordOf, rowOf, TABLES } from './record-mapping.js';
 import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
 import type { StoreTransferSource, TransferOptions, TransferSummary, TransferValue } from './store-transfer.js';
 import type { BatchRecord, CommitBatch, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
@@ -90,6 +90,23 @@ function chunked<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/**
+ * Column `i` of `rows` as a PostgreSQL array literal (`{"a","b",NULL}`), sent as the text of an
+ * array parameter: one string per column instead of the driver's element-by-element escaping.
+ */
+function arrayLiteral(rows: readonly Row[], i: number): string {
+  const parts = new Array<string>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const v = rows[r]![i];
+    if (v === null || v === undefined) parts[r] = 'NULL';
+    else if (typeof v === 'number') parts[r] = String(v);
+    else parts[r] = `"${ESCAPED.test(v) ? v.replace(ESCAPED_ALL, '\\$&') : v}"`;
+  }
+  return `{${parts.join(',')}}`;
+}
+const ESCAPED = /["\\]/;
+const ESCAPED_ALL = /["\\]/g;
 
 /** The PostgreSQL store: the same tables as the file store, one server shared by several operators and machines. */
 export class PostgresStore implements SyncStore {
@@ -247,13 +264,36 @@ export class PostgresStore implements SyncStore {
    * parameter and spread by unnest, so a million rows take a few hundred statements.
    */
   private async insertRows(table: string, columns: readonly string[], rows: readonly Row[], conflictKey?: string): Promise<void> {
+    const writer = this.rowWriter(table, columns, conflictKey);
+    for (const chunk of chunked(rows, DIALECT.rowsPerStatement)) await writer.write(chunk);
+    await writer.end();
+  }
+
+  /**
+   * A multi-row statement sender that keeps one statement in flight: the next rows are prepared
+   * while the server writes the previous ones.
+   */
+  private rowWriter(table: string, columns: readonly string[], conflictKey?: string) {
     const types = this.arrayTypes.get(table);
     const casts = columns.map((c, i) => `$${i + 1}::${types?.get(c) ?? 'text[]'}`);
     const upsert = conflictKey ? ` ON CONFLICT (${conflictKey}) DO UPDATE SET ${columns.filter((c) => c !== conflictKey).map((c) => `${c} = EXCLUDED.${c}`).join(', ')}` : '';
     const text = `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${casts.join(', ')})${upsert}`;
-    for (const chunk of chunked(rows, DIALECT.rowsPerStatement)) {
-      await this.client.query(text, columns.map((_, i) => chunk.map((r) => r[i] ?? null)));
-    }
+    let inflight: Promise<unknown> | undefined;
+    return {
+      write: async (rows: readonly Row[]) => {
+        if (!rows.length) return;
+        const values = columns.map((_, i) => arrayLiteral(rows, i));
+        await inflight;
+        inflight = this.client.query(text, values);
+        // Settled by the next write or by end(); never left unobserved.
+        inflight.catch(() => undefined);
+      },
+      end: async () => {
+        const last = inflight;
+        inflight = undefined;
+        await last;
+      },
+    };
   }
 
   async info(): Promise<StoreInfo> {
@@ -330,14 +370,24 @@ export class PostgresStore implements SyncStore {
       const last = (await client.query({ text: 'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1', rowMode: 'array' })).rows[0];
       let seq = last ? Number(last[0]) : 0;
       let prevHash = last ? String(last[1]) : AUDIT_GENESIS_HASH;
-      const auditRows: Row[] = [];
-      for (const entry of batch.audit) {
-        const unsigned = { seq: ++seq, ...entry, before: entry.before ?? null, after: entry.after ?? null, prevHash };
-        const record: AuditRecord = { ...unsigned, hash: auditHash(unsigned) };
-        auditRows.push(auditRowOf(record));
-        prevHash = record.hash;
+      const audit = this.rowWriter('audit', AUDIT_COLUMNS);
+      for (const entries of chunked(batch.audit, DIALECT.rowsPerStatement)) {
+        const rows: Row[] = [];
+        for (const entry of entries) {
+          const chained = chainedAuditRow(entry, ++seq, prevHash);
+          if (chained) {
+            rows.push(chained.row);
+            prevHash = chained.hash;
+            continue;
+          }
+          const unsigned = { seq, ...entry, before: entry.before ?? null, after: entry.after ?? null, prevHash };
+          const record: AuditRecord = { ...unsigned, hash: auditHash(unsigned) };
+          rows.push(auditRowOf(record));
+          prevHash = record.hash;
+        }
+        await audit.write(rows);
       }
-      await this.insertRows('audit', AUDIT_COLUMNS, auditRows);
+      await audit.end();
 
       const revisionAfter = revision + 1;
       const b = batch.batch;
@@ -369,24 +419,49 @@ export class PostgresStore implements SyncStore {
    * twice goes into the next statement, since one statement cannot update a row twice.
    */
   private async writeOps(ops: CommitBatch['ops']): Promise<void> {
-    const keyed = ops.map((op, index) => {
-      const kind: Kind = op.kind === 'upsert' ? op.entity : 'invitation';
-      const row = rowOf(kind, op.record);
-      return { kind, table: TABLES[kind].table, row, key: String(row[0]), index };
+    // Sort positions, not row copies: a million rows are encoded a statement's worth at a time.
+    const kinds: Kind[] = ops.map((op) => (op.kind === 'upsert' ? op.entity : 'invitation'));
+    const keys: string[] = ops.map((op, i) => TABLES[kinds[i]!].keyOf(op.record as unknown as Record<string, unknown>));
+    const byTable = new Map<string, number[]>();
+    ops.forEach((_, i) => {
+      const table = TABLES[kinds[i]!].table;
+      let positions = byTable.get(table);
+      if (!positions) byTable.set(table, (positions = []));
+      positions.push(i);
     });
-    keyed.sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : a.index - b.index));
+    const order: number[] = [];
+    for (const table of [...byTable.keys()].sort()) {
+      const positions = byTable.get(table)!;
+      positions.sort((a, b) => {
+        const ka = keys[a]!;
+        const kb = keys[b]!;
+        return ka < kb ? -1 : ka > kb ? 1 : a - b;
+      });
+      for (const i of positions) order.push(i);
+    }
     let bucket: { kind: Kind; rows: Row[]; keys: Set<string> } | undefined;
+    let writer: ReturnType<PostgresStore['rowWriter']> | undefined;
+    let writerKind: Kind | undefined;
     const flush = async () => {
-      if (bucket?.rows.length) await this.insertRows(TABLES[bucket.kind].table, columnsOf(bucket.kind), bucket.rows, TABLES[bucket.kind].key);
+      if (!bucket?.rows.length) return;
+      if (writerKind !== bucket.kind) {
+        await writer?.end();
+        writer = this.rowWriter(TABLES[bucket.kind].table, columnsOf(bucket.kind), TABLES[bucket.kind].key);
+        writerKind = bucket.kind;
+      }
+      await writer!.write(bucket.rows);
       bucket = undefined;
     };
-    for (const { kind, row, key } of keyed) {
+    for (const i of order) {
+      const kind = kinds[i]!;
+      const key = keys[i]!;
       if (bucket && (bucket.kind !== kind || bucket.keys.has(key) || bucket.rows.length >= DIALECT.rowsPerStatement)) await flush();
       bucket ??= { kind, rows: [], keys: new Set() };
-      bucket.rows.push(row);
+      bucket.rows.push(rowOf(kind, ops[i]!.record));
       bucket.keys.add(key);
     }
     await flush();
+    await writer?.end();
   }
 
   async *readAudit(fromSeq = 1): AsyncIterable<AuditRecord> {
