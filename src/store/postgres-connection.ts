@@ -25,7 +25,7 @@ export function displayUrl(url: string): string {
   try {
     const u = new URL(url);
     u.password = '';
-    u.searchParams.delete('password');
+    if (u.searchParams.has('password')) u.searchParams.delete('password');
     return u.toString();
   } catch {
     return url.replace(/(:\/\/[^:@/]*):[^@/]*@/, '$1@').replace(/([?&]password=)[^&]*/i, '$1');

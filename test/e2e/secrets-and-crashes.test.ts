@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, Workspace } from '../helpers/cli.js';
+import { testStoreBackend } from '../helpers/postgres.js';
 import { readWorkbook, workbookText, writeWorkbook, type Cell } from '../helpers/workbooks.js';
 import { CUSTOMER_HEADERS, customer, subscription, SUBSCRIPTION_HEADERS } from '../helpers/rows.js';
 
@@ -49,8 +50,8 @@ describe('secrets', () => {
     expect(passwords).toHaveLength(5);
 
     const texts: Array<[string, string]> = [
-      ['store', readFileSync(w.store, 'latin1')],
-      ['store backup', readFileSync(`${w.store}.bak`, 'latin1')],
+      ['store', await w.storeText()],
+      ...(w.backend === 'sqljs' ? [['store backup', readFileSync(`${w.store}.bak`, 'latin1')] as [string, string]] : []),
       ['log', readFileSync(log, 'utf8')],
       ['console', outputs.join('\n')],
     ];
@@ -67,7 +68,11 @@ describe('secrets', () => {
   });
 });
 
-describe('crash safety', () => {
+// These two poke at the store file and its lock file; the PostgreSQL store has its own kill -9 and
+// concurrency tests in postgres-store.test.ts.
+const describeFileStore = testStoreBackend() === 'sqljs' ? describe : describe.skip;
+
+describeFileStore('crash safety', () => {
   it('a kill -9 at any moment of apply leaves a store holding all or nothing of the run', async () => {
     const w = await Workspace.create();
     const input = w.path('big.xlsx');
@@ -106,7 +111,7 @@ describe('crash safety', () => {
   }, 180_000);
 });
 
-describe('one writer at a time', () => {
+describeFileStore('one writer at a time', () => {
   it('exits 4 naming the holder, waits with --lock-timeout, and takes over a stale lock', async () => {
     const { hostname } = await import('node:os');
     const { spawnSync } = await import('node:child_process');
@@ -116,11 +121,11 @@ describe('one writer at a time', () => {
     const lock = `${w.store}.lock`;
     const { writeFileSync, rmSync } = await import('node:fs');
     writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
-    const before = readFileSync(w.store);
+    const before = await w.storeState();
     const busy = await w.run(['apply', input]);
     expect(busy.code).toBe(4);
     expect(busy.stderr).toContain(`locked by another run (pid ${process.pid} on host ${hostname()}, since 2026-01-01T00:00:00.000Z)`);
-    expect(readFileSync(w.store).equals(before)).toBe(true);
+    expect(await w.storeState()).toBe(before);
 
     const waiting = w.run(['apply', input, '--lock-timeout', '20']);
     await new Promise((r) => setTimeout(r, 1500));
