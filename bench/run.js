@@ -196,8 +196,13 @@ async function main() {
       record(name, run);
       if (name === 'L-import' && !server && i === 0) copyFileSync(store, lStore);
     }
-  }
 
+    summarize(args, inputs, results, rowsOf, server, i + 1 < args.runs);
+  }
+}
+
+function summarize(args, inputs, results, rowsOf, server, partial) {
+  const n = inputs.sizes;
   const floorMedian = median((results.floor ?? []).map((r) => r.wallS));
   const rows = args.cases.map((name) => {
     const runs = results[name];
@@ -225,11 +230,17 @@ async function main() {
     table.push([r.case, r.rows.toLocaleString('en-US'), `${fmt(r.wallS, 1)} s`, Math.round(r.rowsPerS).toLocaleString('en-US'), `${fmt(r.rssMb, 0)} MB`, `${fmt(r.cpuS, 1)} s`, Number.isFinite(r.ratio) ? `${fmt(r.ratio, 2)}×` : '', r.target, r.verdict]);
   }
   const markdown = table.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  const done = Math.max(...Object.values(results).map((r) => r.length));
+  if (partial) {
+    writeFileSync(join(args.out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), partial: true, scale: args.scale, runsDone: done, sizes: n, cases: rows }, null, 2));
+    process.stderr.write(`${markdown}\n`);
+    return;
+  }
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), ${fmt(totalmem() / 1024 ** 3, 0)} GB RAM, Node ${process.version}`;
-  console.log(`\ntiersync bench — scale ${args.scale} (${n.resellers.toLocaleString('en-US')} resellers, ${n.customers.toLocaleString('en-US')} customers, ${n.subscriptions.toLocaleString('en-US')} subscriptions), medians of ${args.runs} run(s); ${machine}`);
+  console.log(`\ntiersync bench — scale ${args.scale} (${n.resellers.toLocaleString('en-US')} resellers, ${n.customers.toLocaleString('en-US')} customers, ${n.subscriptions.toLocaleString('en-US')} subscriptions), medians of ${done} run(s); ${machine}`);
   console.log(`inputs: L.xlsx ${fmt(inputs.bytes.L / 1048576, 1)} MB, L-subs.csv ${fmt(inputs.bytes.csv / 1048576, 1)} MB; store: ${server ? 'server' : 'sql.js file'}\n`);
   console.log(markdown);
-  writeFileSync(join(args.out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), scale: args.scale, runs: args.runs, sizes: n, machine, store: server ? 'server' : 'sqljs', floorMedianS: floorMedian, cases: rows }, null, 2));
+  writeFileSync(join(args.out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), scale: args.scale, runs: done, sizes: n, machine, store: server ? 'server' : 'sqljs', floorMedianS: floorMedian, cases: rows }, null, 2));
   console.log(`\n(written to ${join(args.out, 'results.json')})`);
 }
 

@@ -47,6 +47,8 @@ export interface ApplyOptions {
    * that carry them can be staged: a committed run must never lose a password it issued.
    */
   beforeCommit?: (issued: { credentials: IssuedCredential[]; invitations: IssuedInvitation[] }) => Promise<void>;
+  /** Progress of the store's writes (records and audit entries written, of the total), for display. */
+  onProgress?: (written: number, total: number) => void;
 }
 
 function addDays(iso: string, days: number): string {
@@ -146,6 +148,7 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
     expectedRevision: plan.revision,
     ops,
     audit,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     batch: {
       batchId: options.batchId,
       mode: options.mode,

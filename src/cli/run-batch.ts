@@ -175,12 +175,14 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
     invitationDrafts: drafts,
   });
   ctx.terminal.status(`Applying ${plan.changes.length.toLocaleString('en-US')} change(s) in one transaction…`);
+  const applyStarted = Date.now();
   try {
     applied = await applySyncPlan(plan, store, {
       batchId: run.batchId,
       mode: run.batchMode,
       startedAt: run.startedAt,
       now: run.startedAt,
+      onProgress: (written, total) => ctx.terminal.progress('Writing to the store', written, total, applyStarted),
       beforeCommit: async ({ credentials, invitations }) => {
         await stageCredentialReports(staged, ctx.outDir, stem, credentials, run.splitCredentials);
         drafts = await stageInvitationDrafts(staged, ctx.outDir, invitations, info.provider, plan.operator, ctx.now());

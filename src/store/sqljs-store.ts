@@ -40,11 +40,42 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
-function upsertSql(kind: Entity | 'invitation'): string {
+/**
+ * Text parameters of the bulk writes are bound as UTF-8 bytes and cast back to TEXT by SQLite (a BLOB
+ * cast to TEXT is read in the database encoding): sql.js encodes a bound JS string character by
+ * character in JavaScript, twice, which at a million rows costs more than SQLite's own work, while
+ * Buffer.from encodes natively and sql.js copies the bytes in one go.
+ */
+const TEXT_PARAM = 'CAST(? AS TEXT)';
+
+/** Which values of a row are text, by position: those are bound through `utf8`. */
+type TextColumns = readonly boolean[];
+
+function upsertSql(kind: Entity | 'invitation'): { sql: string; text: TextColumns } {
   const map = TABLES[kind];
   const columns = columnsOf(kind);
+  const text = [true, ...map.fields.map(([, , codec]) => codec === 'text' || codec === 'json')];
   const updates = columns.slice(1).map((c) => `${c} = excluded.${c}`).join(', ');
-  return `INSERT INTO ${map.table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT (${map.key}) DO UPDATE SET ${updates}`;
+  return { sql: `INSERT INTO ${map.table} (${columns.join(', ')}) VALUES (${text.map((t) => (t ? TEXT_PARAM : '?')).join(', ')}) ON CONFLICT (${map.key}) DO UPDATE SET ${updates}`, text };
+}
+
+/** The audit columns bound as text: all but seq. */
+const AUDIT_TEXT: TextColumns = AUDIT_COLUMNS.map((c) => c !== 'seq');
+/** Audit columns that repeat from row to row (one batch, one operator, one input): encoded once. */
+const AUDIT_REPEATED = new Set(['batch_id', 'at', 'operator', 'entity', 'action', 'input_name', 'input_sha256'].map((c) => AUDIT_COLUMNS.indexOf(c as (typeof AUDIT_COLUMNS)[number])));
+
+/** A row's values as bound: non-empty strings of text columns as UTF-8 bytes (an empty one stays '': a 0-byte blob would bind NULL). */
+function bindable(values: SqlValue[], text: TextColumns, repeated?: ReadonlySet<number>, cache?: Map<string, Uint8Array>): SqlValue[] {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (!text[i] || typeof value !== 'string' || value === '') continue;
+    if (repeated?.has(i) && cache) {
+      let bytes = cache.get(value);
+      if (!bytes) cache.set(value, (bytes = Buffer.from(value, 'utf8')));
+      values[i] = bytes;
+    } else values[i] = Buffer.from(value, 'utf8');
+  }
+  return values;
 }
 
 /**
@@ -95,6 +126,59 @@ async function saveDurably(path: string, data: Uint8Array): Promise<void> {
   }
 }
 
+/**
+ * Room for growth, in zero bytes after the database image.
+ *
+ * sql.js keeps the database file in one typed array that grows by 12.5% each time a write passes its
+ * end, copying the whole file each time: a commit that adds a gigabyte copies ~9 GB and leaves each
+ * old copy to the garbage collector (it dominated the memory of a large import), and a small commit
+ * to a large store copies the whole store once. With spare zero bytes after the image the writes land
+ * in place. SQLite sizes the database by the page count in its header when that count is valid
+ * (change counter = version-valid-for, and the count matches the file), so the spare bytes are not
+ * part of the database, and `export()` copies only the header's pages: the saved file has no padding.
+ * Files whose header count is not valid are loaded as they are.
+ */
+function headroomFor(size: number): number {
+  return Math.max(4 * 1024 * 1024, Math.ceil(size * 0.05));
+}
+
+function headerPagesValid(image: Uint8Array, size: number): boolean {
+  if (size < 100) return false;
+  const view = new DataView(image.buffer, image.byteOffset, 100);
+  const pageSize = view.getUint16(16) === 1 ? 65536 : view.getUint16(16);
+  const pages = view.getUint32(28);
+  return pages > 0 && view.getUint32(24) === view.getUint32(92) && pages * pageSize === size;
+}
+
+/** The database image followed by zero bytes of headroom (when its header allows it). */
+function withHeadroom(image: Uint8Array, headroom: number): Uint8Array {
+  if (!headerPagesValid(image, image.length)) return image;
+  const padded = new Uint8Array(image.length + headroom);
+  padded.set(image, 0);
+  return padded;
+}
+
+async function readWithHeadroom(path: string): Promise<Uint8Array> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const bytes = new Uint8Array(size + headroomFor(size));
+    for (let done = 0; done < size; ) {
+      const { bytesRead } = await handle.read(bytes, done, size - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return headerPagesValid(bytes, size) ? bytes : bytes.subarray(0, size);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** What a commit adds to the file, generously: a record and its audit entry (with before/after JSON). */
+function expectedGrowth(batch: CommitBatch): number {
+  return batch.ops.length * 300 + batch.audit.length * 600;
+}
+
 /** The embedded default store: a SQLite database in one file, through sql.js. */
 export class SqlJsStore implements SyncStore {
   readonly capabilities: StoreCapabilities = { serverSide: false };
@@ -110,9 +194,9 @@ export class SqlJsStore implements SyncStore {
   static async open(path: string, options: OpenStoreOptions): Promise<SqlJsStore> {
     const lock = options.write ? await FileLock.acquire(path, { timeoutSeconds: options.lockTimeoutSeconds, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }) : undefined;
     try {
-      let bytes: Buffer;
+      let bytes: Uint8Array;
       try {
-        bytes = await fs.readFile(path);
+        bytes = await readWithHeadroom(path);
       } catch (cause) {
         if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw new StoreError(`There is no store at ${path}; create one with tiersync init`, { cause });
         throw new StoreError(`The store ${path} cannot be read (${(cause as Error).message})`, { cause });
@@ -229,11 +313,13 @@ export class SqlJsStore implements SyncStore {
 
   async commit(batch: CommitBatch): Promise<number> {
     if (!this.lock) throw new StoreError('The store was opened for reading; a commit needs the writer lock');
-    const db = this.usable();
+    let db = this.usable();
     const pages = Number(rows(db, 'PRAGMA page_count')[0]?.[0]) * Number(rows(db, 'PRAGMA page_size')[0]?.[0]);
     if (pages > MAX_SQLJS_BYTES) {
       throw new StoreError(`The store ${this.location} has grown past ${(MAX_SQLJS_BYTES / 1024 ** 3).toFixed(1)} GB, more than the embedded store handles; move it to PostgreSQL (--store postgres://…)`);
     }
+    const undo = await this.makeRoom(expectedGrowth(batch));
+    db = this.db;
     let revisionAfter: number;
     db.exec('BEGIN');
     try {
@@ -242,28 +328,41 @@ export class SqlJsStore implements SyncStore {
         throw new StalePlanError(`The plan is stale: it was made against revision ${batch.expectedRevision} of the store, which is now at revision ${revision}; plan again`);
       }
       const statements = new Map<string, ReturnType<Database['prepare']>>();
+      const textColumns = new Map<string, TextColumns>();
       try {
+        const total = batch.ops.length + batch.audit.length;
+        let written = 0;
+        const tick = () => {
+          if (++written % 10_000 === 0) batch.onProgress?.(written, total);
+        };
         for (const op of orderedOps(batch.ops)) {
+          tick();
           const kind = op.kind === 'upsert' ? op.entity : 'invitation';
           let stmt = statements.get(kind);
-          if (!stmt) statements.set(kind, (stmt = db.prepare(upsertSql(kind))));
-          stmt.run(rowOf(kind, op.record));
+          if (!stmt) {
+            const upsert = upsertSql(kind);
+            statements.set(kind, (stmt = db.prepare(upsert.sql)));
+            textColumns.set(kind, upsert.text);
+          }
+          stmt.run(bindable(rowOf(kind, op.record), textColumns.get(kind)!));
         }
         const last = rows(db, 'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')[0];
         let seq = last ? Number(last[0]) : 0;
         let prevHash = last ? String(last[1]) : AUDIT_GENESIS_HASH;
-        const insertAudit = db.prepare(`INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`);
+        const insertAudit = db.prepare(`INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_TEXT.map((t) => (t ? TEXT_PARAM : '?')).join(', ')})`);
         statements.set('audit', insertAudit);
+        const encoded = new Map<string, Uint8Array>();
         for (const entry of batch.audit) {
+          tick();
           const chained = chainedAuditRow(entry, ++seq, prevHash);
           if (chained) {
-            insertAudit.run(chained.row);
+            insertAudit.run(bindable(chained.row, AUDIT_TEXT, AUDIT_REPEATED, encoded));
             prevHash = chained.hash;
             continue;
           }
           const unsigned = { seq, ...entry, before: entry.before ?? null, after: entry.after ?? null, prevHash };
           const record: AuditRecord = { ...unsigned, hash: auditHash(unsigned) };
-          insertAudit.run(auditRowOf(record));
+          insertAudit.run(bindable(auditRowOf(record), AUDIT_TEXT, AUDIT_REPEATED, encoded));
           prevHash = record.hash;
         }
       } finally {
@@ -285,8 +384,10 @@ export class SqlJsStore implements SyncStore {
       ]);
       db.run('UPDATE store_meta SET revision = ? WHERE id = 1', [revisionAfter]);
       db.exec('COMMIT');
+      if (undo) db.exec('PRAGMA journal_mode = MEMORY');
     } catch (error) {
-      db.exec('ROLLBACK');
+      if (undo) await this.restore(undo);
+      else db.exec('ROLLBACK');
       if (error instanceof TiersyncError) throw error;
       throw new StoreError(`The changes could not be written to the store (${(error as Error).message}); nothing was applied`, { cause: error });
     }
@@ -297,6 +398,37 @@ export class SqlJsStore implements SyncStore {
       throw new StoreError(`The store file ${this.location} could not be saved (${(error as Error).message}); the previous version is intact and nothing was applied`, { cause: error });
     }
     return revisionAfter;
+  }
+
+  /**
+   * Before a commit that grows the store by much more than its headroom: reload the image with room
+   * for the growth (see `headroomFor`), so a large import writes its pages in place. SQLite would
+   * journal every page of that room as if it held data (it is inside the file), so this one commit
+   * runs without a rollback journal, and the image taken here is what a failed commit goes back to.
+   * Returns that image, or undefined when nothing was reloaded (the journal then serves ROLLBACK).
+   */
+  private async makeRoom(growth: number): Promise<Uint8Array | undefined> {
+    const pageCount = Number(rows(this.db, 'PRAGMA page_count')[0]?.[0]);
+    const size = pageCount * Number(rows(this.db, 'PRAGMA page_size')[0]?.[0]);
+    if (growth < headroomFor(size) * 2) return undefined;
+    const image = this.db.export();
+    if (!headerPagesValid(image, image.length)) return undefined;
+    const SQL = await loadSqlJs();
+    const next = new SQL.Database(withHeadroom(image, growth + headroomFor(size)));
+    tune(next);
+    next.exec('PRAGMA journal_mode = OFF');
+    this.db.close();
+    this.db = next;
+    return image;
+  }
+
+  /** Back to the image taken before a failed commit that ran without a journal. */
+  private async restore(image: Uint8Array): Promise<void> {
+    const SQL = await loadSqlJs();
+    const previous = new SQL.Database(image);
+    tune(previous);
+    this.db.close();
+    this.db = previous;
   }
 
   async *readAudit(fromSeq = 1): AsyncIterable<AuditRecord> {

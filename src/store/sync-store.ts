@@ -78,6 +78,8 @@ export interface CommitBatch {
   audit: AuditEntry[];
   /** Written with `revisionAfter` filled in by the store. */
   batch: Omit<BatchRecord, 'revisionAfter'>;
+  /** Optional: told now and then how many of the ops and audit entries are written (display only). */
+  onProgress?: (written: number, total: number) => void;
 }
 
 export interface StoreCapabilities {
