@@ -92,8 +92,9 @@ function chunked<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * Column `i` of `rows` as a PostgreSQL array literal (`{"a","b",NULL}`), sent as the text of an
+ * Column `i` of `rows` as a PostgreSQL array literal (`{a,"b c",NULL}`), sent as the text of an
  * array parameter: one string per column instead of the driver's element-by-element escaping.
+ * Plain values (IDs, domains, dates, numbers) go in as they are, without a copy.
  */
 function arrayLiteral(rows: readonly Row[], i: number): string {
   const parts = new Array<string>(rows.length);
@@ -101,10 +102,12 @@ function arrayLiteral(rows: readonly Row[], i: number): string {
     const v = rows[r]![i];
     if (v === null || v === undefined) parts[r] = 'NULL';
     else if (typeof v === 'number') parts[r] = String(v);
+    else if (v !== '' && !NEEDS_QUOTES.test(v) && !(v.length === 4 && v.toUpperCase() === 'NULL')) parts[r] = v;
     else parts[r] = `"${ESCAPED.test(v) ? v.replace(ESCAPED_ALL, '\\$&') : v}"`;
   }
   return `{${parts.join(',')}}`;
 }
+const NEEDS_QUOTES = /[{}",\\\s]/;
 const ESCAPED = /["\\]/;
 const ESCAPED_ALL = /["\\]/g;
 

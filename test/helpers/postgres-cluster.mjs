@@ -49,8 +49,11 @@ function runPg(bin, program, args) {
   return r.stdout;
 }
 
-/** Start a cluster; returns its admin URL (trust authentication on loopback) and how to stop it. */
-export async function startCluster() {
+/**
+ * Start a cluster; returns its admin URL (trust authentication on loopback) and how to stop it.
+ * `durable: true` keeps PostgreSQL's default fsync settings (for measuring, not for tests).
+ */
+export async function startCluster({ durable = false } = {}) {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'tiersync-pg-'));
   if (asRoot) {
@@ -61,7 +64,7 @@ export async function startCluster() {
   runPg(bin, 'initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
   const port = await freePort();
   // Throwaway data: no fsync. The store's own durability is PostgreSQL's and is not what these tests measure.
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${durable ? '' : ' -c fsync=off -c full_page_writes=off'}`;
   runPg(bin, 'pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', options, 'start']);
   return {
     dir,
