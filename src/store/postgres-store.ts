@@ -368,7 +368,10 @@ export class PostgresStore implements SyncStore {
       if (revision !== batch.expectedRevision) {
         throw new StalePlanError(`The plan is stale: it was made against revision ${batch.expectedRevision} of the store, which is now at revision ${revision}; plan again`);
       }
-      await this.writeOps(batch.ops);
+      const total = batch.ops.length + batch.audit.length;
+      let written = 0;
+      const progress = (n: number) => batch.onProgress?.((written += n), total);
+      await this.writeOps(batch.ops, progress);
 
       const last = (await client.query({ text: 'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1', rowMode: 'array' })).rows[0];
       let seq = last ? Number(last[0]) : 0;
@@ -389,6 +392,7 @@ export class PostgresStore implements SyncStore {
           prevHash = record.hash;
         }
         await audit.write(rows);
+        progress(rows.length);
       }
       await audit.end();
 
@@ -421,7 +425,7 @@ export class PostgresStore implements SyncStore {
    * only the order of one key's ops matters, and it is kept: the last op for a key wins. A key met
    * twice goes into the next statement, since one statement cannot update a row twice.
    */
-  private async writeOps(ops: CommitBatch['ops']): Promise<void> {
+  private async writeOps(ops: CommitBatch['ops'], progress: (n: number) => void): Promise<void> {
     // Sort positions, not row copies: a million rows are encoded a statement's worth at a time.
     const kinds: Kind[] = ops.map((op) => (op.kind === 'upsert' ? op.entity : 'invitation'));
     const keys: string[] = ops.map((op, i) => TABLES[kinds[i]!].keyOf(op.record as unknown as Record<string, unknown>));
@@ -453,6 +457,7 @@ export class PostgresStore implements SyncStore {
         writerKind = bucket.kind;
       }
       await writer!.write(bucket.rows);
+      progress(bucket.rows.length);
       bucket = undefined;
     };
     for (const i of order) {

@@ -204,7 +204,15 @@ describe.each(STORES)('SyncStore contract: %s', (backendName) => {
     const subs = Array.from({ length: 12_000 }, (_, i) => subscription(`bulk${i % 120}`, { nickname: `n${i}`, quantity: 1 + (i % 300) }));
     const twice = { ...subs[5]!, quantity: 299 };
     const ops: WriteOp[] = [...customers.map((record) => ({ kind: 'upsert' as const, entity: 'customer' as const, record })), ...subs.map((record) => ({ kind: 'upsert' as const, entity: 'subscription' as const, record })), { kind: 'upsert', entity: 'subscription', record: twice }];
-    await store.commit(batchOf(1, ops, ops.slice(0, 10).map((op) => entry(op))));
+    const progress: Array<[number, number]> = [];
+    await store.commit({ ...batchOf(1, ops, ops.slice(0, 10).map((op) => entry(op))), onProgress: (written, total) => progress.push([written, total]) });
+    // Progress is display only: some calls, counting up, within the total of ops and audit entries.
+    expect(progress.length).toBeGreaterThan(0);
+    for (let i = 0; i < progress.length; i++) {
+      expect(progress[i]![1]).toBe(ops.length + 10);
+      expect(progress[i]![0]).toBeLessThanOrEqual(ops.length + 10);
+      if (i) expect(progress[i]![0]).toBeGreaterThan(progress[i - 1]![0]);
+    }
     const all = await store.loadSnapshot({ customers: 'all', subscriptionsOfCustomers: 'all', subscriptionIds: [] });
     expect(all.customers).toHaveLength(120);
     expect(all.subscriptions).toHaveLength(12_000);
