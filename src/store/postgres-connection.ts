@@ -61,7 +61,7 @@ export async function connectPostgres(url: string): Promise<PgClient> {
   } catch (cause) {
     const code = (cause as { code?: string }).code;
     const message = redacted((cause as Error).message, url);
-    if (code === '3D000') throw new StoreError(`There is no database at ${location} (${message}); create it (createdb), then run tiersync init`, { cause });
+    if (code === '3D000') throw new StoreError(`There is no database at ${location} (${message}); create it first (createdb)`, { cause });
     throw new StoreError(`Cannot connect to the PostgreSQL store ${location} (${message})`, { cause });
   }
   return client as unknown as PgClient;
