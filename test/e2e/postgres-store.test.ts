@@ -50,7 +50,9 @@ describe('PostgreSQL store', () => {
 
   it('two applies started at once: one applies, the other exits 4 naming the holder', async () => {
     const w = await Workspace.create();
-    const input = await orders(w, 'both.xlsx', 300, 'race');
+    // Large enough that the first run still holds the lock (plan, apply, results) when the second,
+    // started at the same moment, has read its input, even on a loaded machine.
+    const input = await orders(w, 'both.xlsx', 1500, 'race');
     const a = spawnApply(w, input);
     const b = spawnApply(w, input);
     const results = [await a.done, await b.done];
@@ -59,7 +61,7 @@ describe('PostgreSQL store', () => {
     const winnerPid = [a, b][1 - loser]!.child.pid;
     expect(results[loser]!.stderr).toContain(`locked by another run (pid ${winnerPid} on host`);
     expect(results[loser]!.stderr).toMatch(/--lock-timeout/);
-    expect(await counts(w)).toBe('300/600');
+    expect(await counts(w)).toBe('1500/3000');
     expect((await w.run(['audit', 'verify'])).code).toBe(0);
   });
 
