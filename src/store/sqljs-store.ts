@@ -15,6 +15,12 @@ import type { BatchRecord, CommitBatch, WriteOp, InitStoreOptions, OpenStoreOpti
  * than fails: refuse to grow further and point to the PostgreSQL store.
  */
 export const MAX_SQLJS_BYTES = 1.5 * 1024 ** 3;
+
+/** The bound in force: `TIERSYNC_MAX_STORE_MB` sets another one (lower, to keep headroom on a small machine). */
+function maxStoreBytes(): number {
+  const mb = Number(process.env.TIERSYNC_MAX_STORE_MB);
+  return Number.isFinite(mb) && mb > 0 ? mb * 1024 ** 2 : MAX_SQLJS_BYTES;
+}
 const IN_CHUNK = 500;
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
@@ -314,9 +320,12 @@ export class SqlJsStore implements SyncStore {
   async commit(batch: CommitBatch): Promise<number> {
     if (!this.lock) throw new StoreError('The store was opened for reading; a commit needs the writer lock');
     let db = this.usable();
-    const pages = Number(rows(db, 'PRAGMA page_count')[0]?.[0]) * Number(rows(db, 'PRAGMA page_size')[0]?.[0]);
-    if (pages > MAX_SQLJS_BYTES) {
-      throw new StoreError(`The store ${this.location} has grown past ${(MAX_SQLJS_BYTES / 1024 ** 3).toFixed(1)} GB, more than the embedded store handles; move it to PostgreSQL (--store postgres://…)`);
+    // Checked before the commit grows the database, since past the bound sql.js stalls instead of failing.
+    const size = Number(rows(db, 'PRAGMA page_count')[0]?.[0]) * Number(rows(db, 'PRAGMA page_size')[0]?.[0]);
+    const limit = maxStoreBytes();
+    if (size + expectedGrowth(batch) > limit) {
+      const mb = (bytes: number) => `${(bytes / 1024 ** 2).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
+      throw new StoreError(`The store ${this.location} (${mb(size)}) would grow past ${mb(limit)} with these ${batch.ops.length.toLocaleString('en-US')} record writes, more than the embedded store handles; nothing was applied. Move the store to PostgreSQL (tiersync migrate-store --from ${this.location} --to postgres://…) and run again there`);
     }
     const undo = await this.makeRoom(expectedGrowth(batch));
     db = this.db;

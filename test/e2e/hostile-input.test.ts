@@ -113,6 +113,20 @@ with zipfile.ZipFile(${JSON.stringify(bomb)}, 'w', zipfile.ZIP_DEFLATED) as z:
 
   // The file store's save (tmp → fsync → rename); a PostgreSQL store is durable on COMMIT and has no file to save.
   const itFileStore = testStoreBackend() === 'sqljs' ? it : it.skip;
+  itFileStore('refuses a commit that would grow the file store past its bound, pointing to PostgreSQL', async () => {
+    const input = w.path('growth.xlsx');
+    const rows: Cell[][] = [RESELLERS];
+    for (let i = 0; i < 2000; i++) rows.push([String(7100000 + i), `Reseller ${i}`, `r${i}@growth.example`, 'active']);
+    await writeWorkbook(input, { Resellers: rows });
+    const before = readFileSync(w.store);
+    const r = await w.run(['apply', input], { env: { TIERSYNC_MAX_STORE_MB: '1' } });
+    expect(r.code).toBe(1);
+    // 2,000 resellers and their 2,000 invitations.
+    expect(r.stderr).toMatch(/^error: The store .* \(0\.\d MB\) would grow past 1 MB with these 4,000 record writes, more than the embedded store handles; nothing was applied\. Move the store to PostgreSQL \(tiersync migrate-store --from .*\)/m);
+    expect(readFileSync(w.store).equals(before)).toBe(true);
+    expect((await w.run(['apply', input])).code).toBe(0);
+  });
+
   itFileStore('keeps the previous store file intact when the new one cannot be written', async () => {
     const input = w.path('fault.xlsx');
     await writeWorkbook(input, { Resellers: [RESELLERS, ['7000009', 'Fault', 'f@x.example', 'active']] });
