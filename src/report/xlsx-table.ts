@@ -29,35 +29,27 @@ export type Sheet = ExcelJS.Worksheet;
 export interface TableOptions {
   /** Column widths in characters; computed from the header when absent. */
   widths?: number[];
-  /** Called for each written data row, to style it (e.g. colour the Result cell). */
-  style?: (row: ExcelJS.Row, index: number) => void;
-  /** Row number of the header (default 1). */
-  headerRow?: number;
-  /** Row number of each data row (ascending), when they must keep the input's numbering. */
-  rowNumbers?: readonly number[];
 }
 
 const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDE4EE' } };
 
-/** A sheet with a bold, frozen, filterable header row, then the rows, committed as they go. */
-export function writeTable(workbook: Workbook, name: string, headers: readonly string[], rows: Iterable<readonly unknown[]>, options: TableOptions = {}): void {
-  const headerRow = options.headerRow ?? 1;
+/** A new sheet with its bold, frozen, filterable header row written and committed. */
+function addTableSheet(workbook: Workbook, name: string, headers: readonly string[], headerRow: number, widths: readonly number[] | undefined): ExcelJS.Worksheet {
   const sheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: headerRow }] });
-  sheet.columns = headers.map((h, i) => ({ key: `c${i}`, width: options.widths?.[i] ?? Math.min(60, Math.max(10, h.length + 4)) }));
+  sheet.columns = headers.map((h, i) => ({ key: `c${i}`, width: widths?.[i] ?? Math.min(60, Math.max(10, h.length + 4)) }));
   if (headers.length) sheet.autoFilter = { from: { row: headerRow, column: 1 }, to: { row: headerRow, column: headers.length } };
   const header = sheet.getRow(headerRow);
   header.values = headers.map(safeCellValue) as ExcelJS.CellValue[];
   header.font = { bold: true };
   header.eachCell((cell) => (cell.fill = HEADER_FILL));
   header.commit();
-  let index = 0;
-  for (const values of rows) {
-    const row = sheet.getRow(options.rowNumbers?.[index] ?? headerRow + 1 + index);
-    row.values = values.map(safeCellValue) as ExcelJS.CellValue[];
-    options.style?.(row, index);
-    index++;
-    row.commit();
-  }
+  return sheet;
+}
+
+/** A sheet with a bold, frozen, filterable header row, then the rows, committed as they go. */
+export function writeTable(workbook: Workbook, name: string, headers: readonly string[], rows: Iterable<readonly unknown[]>, options: TableOptions = {}): void {
+  const sheet = addTableSheet(workbook, name, headers, 1, options.widths);
+  for (const values of rows) sheet.addRow(values.map(safeCellValue)).commit();
   sheet.commit();
 }
 
@@ -104,14 +96,7 @@ const ROWS_PER_TURN = 2000;
  */
 export async function streamTable(workbook: Workbook, name: string, headers: readonly string[], rows: Iterable<readonly unknown[]>, options: StreamTableOptions = {}): Promise<void> {
   const headerRow = options.headerRow ?? 1;
-  const sheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: headerRow }] });
-  sheet.columns = headers.map((h, i) => ({ key: `c${i}`, width: options.widths?.[i] ?? Math.min(60, Math.max(10, h.length + 4)) }));
-  if (headers.length) sheet.autoFilter = { from: { row: headerRow, column: 1 }, to: { row: headerRow, column: headers.length } };
-  const header = sheet.getRow(headerRow);
-  header.values = headers.map(safeCellValue) as ExcelJS.CellValue[];
-  header.font = { bold: true };
-  header.eachCell((cell) => (cell.fill = HEADER_FILL));
-  header.commit();
+  const sheet = addTableSheet(workbook, name, headers, headerRow, options.widths);
 
   // exceljs derives a cell's number format from the first value type it sees with a style object:
   // one shared object per value type (and per fill) keeps that right.

@@ -4,7 +4,7 @@ import type { Entity, InvitationRecord } from '../core/entities.js';
 import { StalePlanError, StoreError, StoreLockedError, TiersyncError } from '../core/errors.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { connectPostgres, displayUrl, redacted, type PgClient } from './postgres-connection.js';
-import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, chainedAuditRow, columnsOf, recordOf, rowOf, TABLES } from './record-mapping.js';
+import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, chainedAuditRow, columnsOf, recordOf, rowOf, TABLES } from './record-mapping.js';
 import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
 import type { StoreTransferSource, TransferOptions, TransferSummary, TransferValue } from './store-transfer.js';
 import type { BatchRecord, CommitBatch, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
@@ -18,7 +18,6 @@ const MIGRATION_LOCK = 0x6d696772;
 const POLL_MS = 150;
 const AUDIT_PAGE = 5000;
 
-const BATCH_COLUMNS = ['batch_id', 'mode', 'operator', 'started_at', 'finished_at', 'inputs_json', 'counts_json', 'revision_before', 'revision_after', 'details_json'] as const;
 
 type Kind = Entity | 'invitation';
 type Row = TransferValue[];
@@ -398,18 +397,7 @@ export class PostgresStore implements SyncStore {
 
       const revisionAfter = revision + 1;
       const b = batch.batch;
-      await client.query(`INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`, [
-        b.batchId,
-        b.mode,
-        b.operator,
-        b.startedAt,
-        b.finishedAt,
-        JSON.stringify(b.inputs),
-        JSON.stringify(b.counts),
-        b.revisionBefore,
-        revisionAfter,
-        b.details === undefined || b.details === null ? null : JSON.stringify(b.details),
-      ]);
+      await client.query(`INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`, batchRowOf({ ...b, revisionAfter }));
       await client.query('UPDATE store_meta SET revision = $1 WHERE id = 1', [revisionAfter]);
       await client.query('COMMIT');
       return revisionAfter;
@@ -483,18 +471,7 @@ export class PostgresStore implements SyncStore {
   }
 
   async listBatches(): Promise<BatchRecord[]> {
-    return (await this.rows(`SELECT ${BATCH_COLUMNS.join(', ')} FROM batches ORDER BY revision_after`)).map((v) => ({
-      batchId: String(v[0]),
-      mode: String(v[1]) as BatchRecord['mode'],
-      operator: String(v[2]),
-      startedAt: String(v[3]),
-      finishedAt: String(v[4]),
-      inputs: JSON.parse(String(v[5])),
-      counts: JSON.parse(String(v[6])),
-      revisionBefore: Number(v[7]),
-      revisionAfter: Number(v[8]),
-      details: v[9] === null ? null : JSON.parse(String(v[9])),
-    }));
+    return (await this.rows(`SELECT ${BATCH_COLUMNS.join(', ')} FROM batches ORDER BY revision_after`)).map(batchRecordOf);
   }
 
   /** Ending the session also releases the advisory lock, as the server does for a run that died. */

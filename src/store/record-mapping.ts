@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditRecord } from '../core/audit-chain.js';
+import type { BatchRecord } from './sync-store.js';
 import { offerKey, userKey, type Entity, type InvitationRecord, type RecordOf } from '../core/entities.js';
 
 /** How a record field is stored. */
@@ -167,4 +168,26 @@ export function chainedAuditRow(entry: AuditEntryFields, seq: number, prevHash: 
   const text = `{"action":${q(entry.action)},"after":${after ?? 'null'},"at":${q(entry.at)},"batchId":${q(entry.batchId)},"before":${before ?? 'null'},"entity":${q(entry.entity)},"inputName":${q(entry.inputName)},"inputSha256":${q(entry.inputSha256)},"key":${q(entry.key)},"operator":${q(entry.operator)},"prevHash":${q(prevHash)},"seq":${q(seq)}}`;
   const hash = createHash('sha256').update(prevHash).update(text).digest('hex');
   return { row: [seq, entry.batchId, entry.at, entry.operator, entry.entity, entry.key, entry.action, before, after, entry.inputName, entry.inputSha256, prevHash, hash], hash };
+}
+
+/** Columns of the `batches` table, in the order of `batchRowOf` / `batchRecordOf`. */
+export const BATCH_COLUMNS = ['batch_id', 'mode', 'operator', 'started_at', 'finished_at', 'inputs_json', 'counts_json', 'revision_before', 'revision_after', 'details_json'] as const;
+
+export function batchRowOf(b: BatchRecord): SqlValue[] {
+  return [b.batchId, b.mode, b.operator, b.startedAt, b.finishedAt, JSON.stringify(b.inputs), JSON.stringify(b.counts), b.revisionBefore, b.revisionAfter, b.details === undefined || b.details === null ? null : JSON.stringify(b.details)];
+}
+
+export function batchRecordOf(v: readonly unknown[]): BatchRecord {
+  return {
+    batchId: String(v[0]),
+    mode: String(v[1]) as BatchRecord['mode'],
+    operator: String(v[2]),
+    startedAt: String(v[3]),
+    finishedAt: String(v[4]),
+    inputs: JSON.parse(String(v[5])),
+    counts: JSON.parse(String(v[6])),
+    revisionBefore: Number(v[7]),
+    revisionAfter: Number(v[8]),
+    details: v[9] === null ? null : JSON.parse(String(v[9])),
+  };
 }

@@ -7,7 +7,7 @@ import type { Entity, InvitationRecord } from '../core/entities.js';
 import { StalePlanError, StoreError, TiersyncError } from '../core/errors.js';
 import { FileLock } from './file-lock.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
-import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, chainedAuditRow, columnsOf, recordOf, rowOf, TABLES } from './record-mapping.js';
+import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, chainedAuditRow, columnsOf, recordOf, rowOf, TABLES } from './record-mapping.js';
 import type { BatchRecord, CommitBatch, WriteOp, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
 
 /**
@@ -379,18 +379,7 @@ export class SqlJsStore implements SyncStore {
       }
       revisionAfter = revision + 1;
       const b = batch.batch;
-      db.run('INSERT INTO batches (batch_id, mode, operator, started_at, finished_at, inputs_json, counts_json, revision_before, revision_after, details_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
-        b.batchId,
-        b.mode,
-        b.operator,
-        b.startedAt,
-        b.finishedAt,
-        JSON.stringify(b.inputs),
-        JSON.stringify(b.counts),
-        b.revisionBefore,
-        revisionAfter,
-        b.details === undefined || b.details === null ? null : JSON.stringify(b.details),
-      ]);
+      db.run(`INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map(() => '?').join(', ')})`, batchRowOf({ ...b, revisionAfter }));
       db.run('UPDATE store_meta SET revision = ? WHERE id = 1', [revisionAfter]);
       db.exec('COMMIT');
       if (undo) db.exec('PRAGMA journal_mode = MEMORY');
@@ -451,18 +440,7 @@ export class SqlJsStore implements SyncStore {
   }
 
   async listBatches(): Promise<BatchRecord[]> {
-    return rows(this.usable(), 'SELECT batch_id, mode, operator, started_at, finished_at, inputs_json, counts_json, revision_before, revision_after, details_json FROM batches ORDER BY revision_after').map((v) => ({
-      batchId: String(v[0]),
-      mode: String(v[1]) as BatchRecord['mode'],
-      operator: String(v[2]),
-      startedAt: String(v[3]),
-      finishedAt: String(v[4]),
-      inputs: JSON.parse(String(v[5])),
-      counts: JSON.parse(String(v[6])),
-      revisionBefore: Number(v[7]),
-      revisionAfter: Number(v[8]),
-      details: v[9] === null ? null : JSON.parse(String(v[9])),
-    }));
+    return rows(this.usable(), `SELECT ${BATCH_COLUMNS.join(', ')} FROM batches ORDER BY revision_after`).map(batchRecordOf);
   }
 
   async close(): Promise<void> {
