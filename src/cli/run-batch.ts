@@ -210,6 +210,8 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
   const credentialReports = staged.paths.filter((p) => p.endsWith('.xlsx'));
   await report(ctx, plan, runInfo(applied.revisionAfter), run.files, applied, { credentials: credentialReports, invitations: staged.paths.filter((p) => p.endsWith('.eml')) });
   if (credentialReports.length) {
+    // Where they are (never what they hold): an unattended --quiet run's log still tells someone.
+    ctx.log.info('credential reports written', { event: 'credentials.written', accounts: applied.credentials.length, files: credentialReports });
     ctx.terminal.info(`Credentials of ${applied.credentials.length} new customer account(s): ${credentialReports.join(', ')}`);
     ctx.terminal.info('  They are shown once and stored nowhere else: hand them over securely, then delete the file.');
   }

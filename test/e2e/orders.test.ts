@@ -84,6 +84,8 @@ describe('customers and subscriptions', () => {
     for (const cls of [/[A-Z]/, /[a-z]/, /[0-9]/, /[^A-Za-z0-9]/]) expect(password).toMatch(cls);
     expect(r.stderr).toMatch(/orders\.credentials\.xlsx/);
     expect(r.stderr).toMatch(/shown once/);
+    // The log says where the credentials went (for a --quiet run), never what they are.
+    expect(readFileSync(w.path('run.log'), 'utf8')).toMatch(/"event":"credentials.written".*orders\.credentials\.xlsx/);
     for (const text of [await w.storeText(), await workbookText(w.path('out', 'orders.results.xlsx')), readFileSync(w.path('run.log'), 'utf8'), r.stdout, r.stderr]) {
       expect(text.includes(password)).toBe(false);
     }
