@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AUDIT_GENESIS_HASH, auditHash, type AuditRecord } from '../core/audit-chain.js';
 import type { Entity, InvitationRecord } from '../core/entities.js';
 import { StalePlanError, StoreError, StoreLockedError, TiersyncError } from '../core/errors.js';
+import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { connectPostgres, displayUrl, redacted, type PgClient } from './postgres-connection.js';
 import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, chainedAuditRow, columnsOf, recordOf, rowOf, TABLES } from './record-mapping.js';
@@ -166,19 +167,8 @@ export class PostgresStore implements SyncStore {
       if ((await store.client.query('SELECT 1 FROM store_meta WHERE id = 1')).rows.length) {
         throw new StoreError(`A store already exists at ${store.location}; choose another --store database`);
       }
-      const batchId = randomUUID();
-      const entry = { batchId, at: options.now, operator: options.operator, inputName: '', inputSha256: '', action: 'create', before: null };
       await store.commitWith(
-        {
-          expectedRevision: 0,
-          ops: [{ kind: 'upsert', entity: 'user', record: options.admin }, ...options.offers.map((record) => ({ kind: 'upsert' as const, entity: 'offer' as const, record }))],
-          audit: [
-            { ...entry, entity: 'provider', key: options.provider.mpnId, after: options.provider },
-            { ...entry, entity: 'user', key: options.admin.email, after: options.admin },
-            ...options.offers.map((o) => ({ ...entry, entity: 'offer', key: o.offerId, after: o })),
-          ],
-          batch: { batchId, mode: 'init', operator: options.operator, startedAt: options.now, finishedAt: options.now, inputs: [], counts: { Offers: { created: options.offers.length }, Users: { created: 1 } }, revisionBefore: 0, details: null },
-        },
+        initialBatch(options),
         async () => {
           await store.client.query('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url) VALUES (1, $1, 0, $2, $3, $4, $5)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl]);
         },

@@ -6,6 +6,7 @@ import { AUDIT_GENESIS_HASH, auditHash, type AuditRecord } from '../core/audit-c
 import type { Entity, InvitationRecord } from '../core/entities.js';
 import { StalePlanError, StoreError, TiersyncError } from '../core/errors.js';
 import { FileLock } from './file-lock.js';
+import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, chainedAuditRow, columnsOf, recordOf, rowOf, TABLES } from './record-mapping.js';
 import type { BatchRecord, CommitBatch, WriteOp, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
@@ -237,18 +238,7 @@ export class SqlJsStore implements SyncStore {
       const store = new SqlJsStore(path, db, lock);
       store.migrate();
       store.db.run('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url) VALUES (1, ?, 0, ?, ?, ?, ?)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl]);
-      const batchId = randomUUID();
-      const entry = { batchId, at: options.now, operator: options.operator, inputName: '', inputSha256: '', action: 'create', before: null };
-      await store.commit({
-        expectedRevision: 0,
-        ops: [{ kind: 'upsert', entity: 'user', record: options.admin }, ...options.offers.map((record) => ({ kind: 'upsert' as const, entity: 'offer' as const, record }))],
-        audit: [
-          { ...entry, entity: 'provider', key: options.provider.mpnId, after: options.provider },
-          { ...entry, entity: 'user', key: options.admin.email, after: options.admin },
-          ...options.offers.map((o) => ({ ...entry, entity: 'offer', key: o.offerId, after: o })),
-        ],
-        batch: { batchId, mode: 'init', operator: options.operator, startedAt: options.now, finishedAt: options.now, inputs: [], counts: { Offers: { created: options.offers.length }, Users: { created: 1 } }, revisionBefore: 0, details: null },
-      });
+      await store.commit(initialBatch(options));
     } finally {
       await lock.release();
     }
