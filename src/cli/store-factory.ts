@@ -37,10 +37,10 @@ export async function initStore(location: string, options: InitStoreOptions): Pr
 export async function migrateStore(from: string, to: string, options: TransferOptions): Promise<TransferSummary> {
   if (isServerUrl(from)) throw new UsageError('--from names a store file (the PostgreSQL store is the target, --to)');
   if (!isServerUrl(to)) throw new UsageError('--to takes a PostgreSQL URL: postgres://USER@HOST:PORT/DATABASE');
-  const { openSqlJsTransferSource } = await import('../store/sqljs-transfer-source.js');
   const { PostgresStore } = await loadPostgres();
-  const source = await openSqlJsTransferSource(from, options);
+  const source = await SqlJsStore.open(from, { write: true, lockTimeoutSeconds: options.lockTimeoutSeconds, ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
   try {
+    await source.info(); // a file without a store record is refused before anything is copied
     return await PostgresStore.importFrom(to, source, options);
   } finally {
     await source.close();

@@ -7,7 +7,7 @@ import { sheetKindOf } from '../normalize/headers.js';
 import { writeTemplateWorkbook } from '../report/template-workbook.js';
 import type { CliContext } from './context.js';
 import { DEFAULT_CATALOG } from './init-command.js';
-import { openStore } from './store-factory.js';
+import { isServerUrl, openStore } from './store-factory.js';
 
 /** Offer IDs of the catalog `init` loads (its first column; the file is ours and plain). */
 export async function defaultCatalogOfferIds(): Promise<string[]> {
@@ -17,7 +17,7 @@ export async function defaultCatalogOfferIds(): Promise<string[]> {
 
 /** Offer IDs for the drop-down: the store's catalog, or the default one when there is no store file yet. */
 async function offerIds(ctx: CliContext): Promise<{ ids: string[]; from: string }> {
-  if (!ctx.storeLocation.includes('://') && !existsSync(ctx.storeLocation)) {
+  if (!isServerUrl(ctx.storeLocation) && !existsSync(ctx.storeLocation)) {
     return { ids: await defaultCatalogOfferIds(), from: 'the default catalog' };
   }
   const store = await openStore(ctx.storeLocation, { write: false, lockTimeoutSeconds: 0 });

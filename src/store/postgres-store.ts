@@ -5,7 +5,7 @@ import { StalePlanError, StoreError, StoreLockedError, TiersyncError } from '../
 import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { connectPostgres, displayUrl, redacted, type PgClient } from './postgres-connection.js';
-import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, chainedAuditRow, columnsOf, recordOf, rowOf, TABLES } from './record-mapping.js';
+import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, chainedAuditRow, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES } from './record-mapping.js';
 import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
 import type { StoreTransferSource, TransferOptions, TransferSummary, TransferValue } from './store-transfer.js';
 import type { BatchRecord, CommitBatch, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
@@ -289,15 +289,9 @@ export class PostgresStore implements SyncStore {
   }
 
   async info(): Promise<StoreInfo> {
-    const meta = (await this.rows('SELECT store_id, revision, created_at, provider_mpn, provider_name, portal_url FROM store_meta WHERE id = 1'))[0];
+    const meta = (await this.rows(`SELECT ${STORE_META_COLUMNS.join(', ')} FROM store_meta WHERE id = 1`))[0];
     if (!meta) throw new StoreError(`${this.location} is not a tiersync store (no store record); create one with tiersync init`);
-    return {
-      storeId: String(meta[0]),
-      revision: Number(meta[1]),
-      createdAt: String(meta[2]),
-      schemaVersion: SCHEMA_VERSION,
-      provider: { mpnId: String(meta[3]), name: String(meta[4]), portalUrl: String(meta[5]) },
-    };
+    return storeInfoOf(meta, SCHEMA_VERSION);
   }
 
   private async select<K extends Kind>(kind: K, where = '', values: readonly unknown[] = []) {

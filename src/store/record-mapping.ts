@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditRecord } from '../core/audit-chain.js';
-import type { BatchRecord } from './sync-store.js';
+import type { BatchRecord, StoreInfo } from './sync-store.js';
 import { offerKey, userKey, type Entity, type InvitationRecord, type RecordOf } from '../core/entities.js';
 
 /** How a record field is stored. */
@@ -189,5 +189,18 @@ export function batchRecordOf(v: readonly unknown[]): BatchRecord {
     revisionBefore: Number(v[7]),
     revisionAfter: Number(v[8]),
     details: v[9] === null ? null : JSON.parse(String(v[9])),
+  };
+}
+
+/** Columns of the one `store_meta` row, in the order of `storeInfoOf`. */
+export const STORE_META_COLUMNS = ['store_id', 'revision', 'created_at', 'provider_mpn', 'provider_name', 'portal_url'] as const;
+
+export function storeInfoOf(meta: readonly unknown[], schemaVersion: number): StoreInfo {
+  return {
+    storeId: String(meta[0]),
+    revision: Number(meta[1]),
+    createdAt: String(meta[2]),
+    schemaVersion,
+    provider: { mpnId: String(meta[3]), name: String(meta[4]), portalUrl: String(meta[5]) },
   };
 }

@@ -8,7 +8,9 @@ import { StalePlanError, StoreError, TiersyncError } from '../core/errors.js';
 import { FileLock } from './file-lock.js';
 import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
-import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, chainedAuditRow, columnsOf, recordOf, rowOf, TABLES } from './record-mapping.js';
+import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
+import type { StoreTransferSource, TableChunk, TransferValue } from './store-transfer.js';
+import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, chainedAuditRow, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES } from './record-mapping.js';
 import type { BatchRecord, CommitBatch, WriteOp, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
 
 /**
@@ -23,6 +25,8 @@ function maxStoreBytes(): number {
   return Number.isFinite(mb) && mb > 0 ? mb * 1024 ** 2 : MAX_SQLJS_BYTES;
 }
 const IN_CHUNK = 500;
+/** Rows per chunk handed to `migrate-store`. */
+const TRANSFER_CHUNK_ROWS = 5000;
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
 function loadSqlJs(): Promise<SqlJsStatic> {
@@ -187,7 +191,9 @@ function expectedGrowth(batch: CommitBatch): number {
 }
 
 /** The embedded default store: a SQLite database in one file, through sql.js. */
-export class SqlJsStore implements SyncStore {
+export class SqlJsStore implements SyncStore, StoreTransferSource {
+  /** The schema its rows follow once open: an older store is migrated in memory by `open`. */
+  readonly schemaVersion = SCHEMA_VERSION;
   readonly capabilities: StoreCapabilities = { serverSide: false };
   private poisoned = false;
   private closed = false;
@@ -251,7 +257,7 @@ export class SqlJsStore implements SyncStore {
     if (current > SCHEMA_VERSION) throw new StoreError(`The store ${this.location} was written by a newer tiersync (schema ${current}; this one knows ${SCHEMA_VERSION}); upgrade tiersync`);
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
-      this.db.exec(m.sql);
+      this.db.exec(migrationSql(m, SQL_DIALECTS.sqlite));
       this.db.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, new Date().toISOString()]);
     }
   }
@@ -262,15 +268,9 @@ export class SqlJsStore implements SyncStore {
   }
 
   async info(): Promise<StoreInfo> {
-    const meta = rows(this.usable(), 'SELECT store_id, revision, created_at, provider_mpn, provider_name, portal_url FROM store_meta WHERE id = 1')[0];
+    const meta = rows(this.usable(), `SELECT ${STORE_META_COLUMNS.join(', ')} FROM store_meta WHERE id = 1`)[0];
     if (!meta) throw new StoreError(`${this.location} is not a tiersync store (no store record); create one with tiersync init`);
-    return {
-      storeId: String(meta[0]),
-      revision: Number(meta[1]),
-      createdAt: String(meta[2]),
-      schemaVersion: SCHEMA_VERSION,
-      provider: { mpnId: String(meta[3]), name: String(meta[4]), portalUrl: String(meta[5]) },
-    };
+    return storeInfoOf(meta, SCHEMA_VERSION);
   }
 
   private select<K extends Entity | 'invitation'>(kind: K, where = '', params: SqlValue[] = []) {
@@ -431,6 +431,32 @@ export class SqlJsStore implements SyncStore {
 
   async listBatches(): Promise<BatchRecord[]> {
     return rows(this.usable(), `SELECT ${BATCH_COLUMNS.join(', ')} FROM batches ORDER BY revision_after`).map(batchRecordOf);
+  }
+
+  /**
+   * Every table but the migration record, in storage order and in chunks, for `migrate-store`. Opened
+   * with the writer lock, the store cannot change while it is copied.
+   */
+  async *chunks(): AsyncIterable<TableChunk> {
+    const db = this.usable();
+    const tables = rows(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'schema_migrations' AND name NOT LIKE 'sqlite_%' ORDER BY name").map((v) => String(v[0]));
+    for (const table of tables) {
+      const columns = rows(db, `PRAGMA table_info(${table})`).map((v) => String(v[1]));
+      const stmt = db.prepare(`SELECT ${columns.join(', ')} FROM ${table} ORDER BY ${SQL_DIALECTS.sqlite.rowOrderColumn}`);
+      try {
+        let chunk: TransferValue[][] = [];
+        while (stmt.step()) {
+          chunk.push(stmt.get() as TransferValue[]);
+          if (chunk.length === TRANSFER_CHUNK_ROWS) {
+            yield { table, columns, rows: chunk };
+            chunk = [];
+          }
+        }
+        yield { table, columns, rows: chunk };
+      } finally {
+        stmt.free();
+      }
+    }
   }
 
   async close(): Promise<void> {
