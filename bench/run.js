@@ -54,12 +54,15 @@ function parseArgs(argv) {
   return args;
 }
 
-/** Run `node ARGS` as a child; resolves with its exit code, wall time, peak RSS and CPU time. */
-function measure(nodeArgs, { cwd, label, logFile }) {
+/**
+ * Run `node ARGS` as a child (or, with `command`, that executable: the CLI runs as `bin/tiersync`, so its
+ * own Node options apply); resolves with its exit code, wall time, peak RSS and CPU time.
+ */
+function measure(nodeArgs, { cwd, label, logFile, command = process.execPath }) {
   const probe = join(cwd, `.probe-${process.pid}-${Date.now()}.json`);
   return new Promise((resolveRun, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, nodeArgs, {
+    const child = spawn(command, nodeArgs, {
       cwd,
       env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${PROBE}`.trim(), TIERSYNC_BENCH_PROBE: probe },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,7 +87,7 @@ function measure(nodeArgs, { cwd, label, logFile }) {
 }
 
 function cli(args, options) {
-  return measure([BIN, ...args], options);
+  return measure(args, { ...options, command: BIN });
 }
 
 const median = (xs) => {

@@ -5,7 +5,7 @@ import { EXIT, type ExitCode } from '../core/exit-codes.js';
 import { UsageError } from '../core/errors.js';
 import { userKey } from '../core/entities.js';
 import { SHEETS, SHEET_KINDS, type SheetKind } from '../normalize/columns.js';
-import { writeTable } from '../report/xlsx-table.js';
+import { streamTable } from '../report/xlsx-table.js';
 import type { StoreSnapshot } from '../store/sync-store.js';
 import type { CliContext } from './context.js';
 import { requireOperator } from './run-batch.js';
@@ -49,7 +49,7 @@ export async function runExport(ctx: CliContext, outFile: string): Promise<ExitC
     for (const kind of SHEET_KINDS) {
       const columns = SHEETS[kind].columns;
       const rows = recordsOf(snapshot, kind).map((r) => columns.map((c) => cellOf((r as Record<string, unknown>)[c.field])));
-      writeTable(workbook, kind, columns.map((c) => c.header), rows);
+      await streamTable(workbook, kind, columns.map((c) => c.header), rows);
     }
     await workbook.commit();
     ctx.log.info('state exported', { event: 'export.done', file: outFile, revision: snapshot.info.revision });

@@ -5,7 +5,7 @@ import { InputFileError } from '../core/errors.js';
 import type { PlanBatch } from '../plan/assemble-sync-plan.js';
 import { inspectInputFile, readInputSheets } from '../read/read-input.js';
 import type { InputFile } from '../read/raw-sheet.js';
-import type { Logger } from '../log/logger.js';
+import { memoryFields, type Logger } from '../log/logger.js';
 import type { Terminal } from '../report/terminal.js';
 
 /** Excel's column limit (XFD): the results echo every input column, so no sheet may be wider. */
@@ -70,7 +70,7 @@ export async function ingestInputs(paths: readonly string[], options: IngestOpti
         if (++rowCount % 1000 === 0) options.terminal.progress('Reading rows', rowCount, undefined, started);
       }
       sheets.push(normalizer.sheet);
-      options.log.info('sheet read', { event: 'read.sheet', file: file.name, sheet: raw.name, kind, rows: normalizer.sheet.rows.length });
+      options.log.info('sheet read', { event: 'read.sheet', file: file.name, sheet: raw.name, kind, rows: normalizer.sheet.rows.length, memory: memoryFields() });
     }
   }
   options.terminal.clearProgress();

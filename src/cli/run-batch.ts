@@ -17,6 +17,7 @@ import type { SnapshotRequest, StoreSnapshot, SyncStore } from '../store/sync-st
 import { ingestInputs, type Ingested } from './ingest.js';
 import type { CliContext } from './context.js';
 import { openStore } from './store-factory.js';
+import { memoryFields } from '../log/logger.js';
 
 export interface BatchOptions {
   mode: RunMode | 'catalog-import';
@@ -105,7 +106,7 @@ export async function runBatch(ctx: CliContext, options: BatchOptions): Promise<
     });
     ingested = undefined;
     snapshot = undefined;
-    ctx.log.info('plan assembled', { event: 'plan.done', batchId, changes: plan.changes.length, counts: countResults(plan) });
+    ctx.log.info('plan assembled', { event: 'plan.done', batchId, changes: plan.changes.length, counts: countResults(plan), memory: memoryFields() });
     const overLimit = pruneOverLimit(plan, options.maxPrunePercent);
     if (overLimit.length) {
       await report(ctx, plan, await unchangedRun(ctx, store, plan, { mode: 'plan', batchId, startedAt, files: options.files }), options.files);
@@ -206,7 +207,7 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
   }
   ctx.terminal.clearProgress();
   await staged.publish();
-  ctx.log.info('changes committed', { event: 'apply.done', batchId: run.batchId, changes: plan.changes.length, revisionBefore: applied.revisionBefore, revisionAfter: applied.revisionAfter });
+  ctx.log.info('changes committed', { event: 'apply.done', batchId: run.batchId, changes: plan.changes.length, revisionBefore: applied.revisionBefore, revisionAfter: applied.revisionAfter, memory: memoryFields() });
   const credentialReports = staged.paths.filter((p) => p.endsWith('.xlsx'));
   await report(ctx, plan, runInfo(applied.revisionAfter), run.files, applied, { credentials: credentialReports, invitations: staged.paths.filter((p) => p.endsWith('.eml')) });
   if (credentialReports.length) {
@@ -256,7 +257,7 @@ export async function report(ctx: CliContext, plan: SyncPlan, run: RunInfo, file
   await writeResultsWorkbook(path, plan, run, applied, (done, total) => ctx.terminal.progress('Writing results', done, total, started));
   ctx.terminal.clearProgress();
   const counts = countResults(plan);
-  ctx.log.info('run finished', { event: 'run.summary', mode: run.mode, batchId: run.batchId, counts, results: path, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter });
+  ctx.log.info('run finished', { event: 'run.summary', mode: run.mode, batchId: run.batchId, counts, results: path, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter, memory: memoryFields() });
   if (ctx.json) {
     ctx.terminal.print(JSON.stringify({ mode: run.mode, batchId: run.batchId, storeId: run.storeId, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter, counts, results: path, ...written }), true);
   } else {

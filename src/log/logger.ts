@@ -29,3 +29,10 @@ export async function closeLogger(logger: Logger): Promise<void> {
   logger.end();
   await done;
 }
+
+/** The process's memory now, in MB, for the log line that closes a stage (a large run's operator sees where it went). */
+export function memoryFields(): { rssMb: number; heapUsedMb: number; externalMb: number } {
+  const m = process.memoryUsage();
+  const mb = (bytes: number) => Math.round(bytes / 1048576);
+  return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), externalMb: mb(m.external + m.arrayBuffers) };
+}

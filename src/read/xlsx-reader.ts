@@ -4,29 +4,51 @@ import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { errorDiag, type Diagnostic } from '../core/diagnostics.js';
 import { InputFileError } from '../core/errors.js';
-import { isEmptyRow, MAX_CELL_CHARS, toPrimitive } from './cell-value.js';
+import { isEmptyRow, MAX_CELL_CHARS } from './cell-value.js';
 import type { CellValue, InputFile, RawHeader, RawRow, RawSheet, ReadOptions } from './raw-sheet.js';
-
-interface StreamRow {
-  number: number;
-  values: unknown;
-}
+import { readSheetXmlRows, type SheetXmlContext, type SheetXmlRow } from './sheet-xml-rows.js';
 
 /**
  * The parts of exceljs's streaming WorkbookReader tiersync drives itself. Its own `parse()` walks the zip
  * as one forward stream and, depending on timing, can end before the parts that follow the sheets
  * (workbook.xml, styles, shared strings) are read: sheet names, dates and shared strings then go
  * missing. Reading the zip through its central directory and feeding each part to exceljs's own parsers
- * keeps exceljs's cell handling and makes the order deterministic.
+ * makes the order deterministic. The worksheets themselves, the bulk of a large file, go through
+ * `readSheetXmlRows` (saxes, as in exceljs, without exceljs's per-cell objects).
  */
 interface WorkbookReaderParts {
   workbookRels?: Array<{ Id: string; Type: string; Target: string }>;
   model?: { sheets?: Array<{ rId: string; name: string; state?: string }> };
+  properties?: { model?: { date1904?: boolean } };
+  sharedStrings?: unknown[];
+  styles: { getStyleModel(id: number): { numFmt?: string } | null };
   _parseRels(entry: Readable): Promise<void>;
   _parseWorkbook(entry: Readable): Promise<void>;
   _parseStyles(entry: Readable): Promise<void>;
   _parseSharedStrings(entry: Readable): AsyncIterable<unknown>;
-  _parseWorksheet(entry: Readable, sheetNo: string): Iterable<{ eventType: string; value: AsyncIterable<StreamRow> }>;
+}
+
+/** exceljs's test for a date number format (`[ymdhMsb]` outside quotes and brackets). */
+function isDateFormat(format: string | undefined): boolean {
+  if (!format) return false;
+  return /[ymdhMsb]/.test(format.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, ''));
+}
+
+/**
+ * What the worksheets' cells refer to: shared strings, date styles (cached per style), the date system.
+ * Without a styles part (`stylesRead` false) no cell is a date: exceljs's default style table cannot be queried.
+ */
+function sheetContext(reader: WorkbookReaderParts, stylesRead: boolean): SheetXmlContext {
+  const dateStyles = new Map<number, boolean>();
+  return {
+    sharedStrings: reader.sharedStrings,
+    date1904: reader.properties?.model?.date1904 === true,
+    isDateStyle(id) {
+      let date = dateStyles.get(id);
+      if (date === undefined) dateStyles.set(id, (date = stylesRead && isDateFormat(reader.styles.getStyleModel(id)?.numFmt)));
+      return date;
+    },
+  };
 }
 
 const REL_TYPE = {
@@ -34,11 +56,8 @@ const REL_TYPE = {
   sharedStrings: /\/sharedStrings$/,
 };
 
-function cellsOf(row: StreamRow): CellValue[] {
-  const values = row.values as unknown[];
-  const cells: CellValue[] = [];
-  // exceljs row values are 1-based and sparse.
-  for (let i = 1; i < values.length; i++) cells.push(toPrimitive(values[i]));
+function cellsOf(row: SheetXmlRow): CellValue[] {
+  const cells = row.cells;
   while (cells.length && cells[cells.length - 1] === null) cells.pop();
   return cells;
 }
@@ -72,6 +91,7 @@ export async function* readXlsxSheets(file: InputFile, options: ReadOptions): As
   let sheets: Array<{ name: string; state?: string; path: string }>;
   let reader: WorkbookReaderParts;
   let parts: Map<string, unzipper.File>;
+  let stylesRead = false;
   try {
     const directory = await unzipper.Open.file(file.path);
     parts = new Map(directory.files.map((f) => [f.path.replace(/^\//, ''), f]));
@@ -85,7 +105,8 @@ export async function* readXlsxSheets(file: InputFile, options: ReadOptions): As
     await reader._parseWorkbook(open('xl/workbook.xml'));
     const rels = reader.workbookRels ?? [];
     const styles = rels.find((r) => REL_TYPE.styles.test(r.Type));
-    if (styles && parts.has(partPath(styles.Target))) await reader._parseStyles(open(partPath(styles.Target)));
+    stylesRead = !!styles && parts.has(partPath(styles.Target));
+    if (styles && stylesRead) await reader._parseStyles(open(partPath(styles.Target)));
     const shared = rels.find((r) => REL_TYPE.sharedStrings.test(r.Type));
     if (shared && parts.has(partPath(shared.Target))) for await (const _ of reader._parseSharedStrings(open(partPath(shared.Target)))) void _;
     sheets = (reader.model?.sheets ?? []).map((s) => {
@@ -97,6 +118,7 @@ export async function* readXlsxSheets(file: InputFile, options: ReadOptions): As
     throw damaged(file, cause);
   }
 
+  const context = sheetContext(reader, stylesRead);
   for (const sheet of sheets) {
     if (sheet.state === 'hidden' || sheet.state === 'veryHidden') {
       options.onWarning?.(`${file.name}: hidden sheet "${sheet.name}" was skipped`);
@@ -104,11 +126,8 @@ export async function* readXlsxSheets(file: InputFile, options: ReadOptions): As
     }
     const part = parts.get(sheet.path);
     if (!part) throw new InputFileError(`${file.name} is damaged (the part of sheet "${sheet.name}" is missing); save it again from Excel as .xlsx`);
-    const sheetNo = /sheet(\d+)\.xml$/.exec(sheet.path)?.[1] ?? '0';
-    const event = [...reader._parseWorksheet(part.stream() as unknown as Readable, sheetNo)][0];
-    if (!event) continue;
-    const rows = event.value[Symbol.asyncIterator]();
-    const pull = async (): Promise<IteratorResult<StreamRow>> => {
+    const rows = readSheetXmlRows(part.stream() as unknown as Readable, context);
+    const pull = async (): Promise<IteratorResult<SheetXmlRow>> => {
       try {
         return await rows.next();
       } catch (cause) {

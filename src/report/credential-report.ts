@@ -2,14 +2,14 @@ import ExcelJS from 'exceljs';
 import { join } from 'node:path';
 import type { IssuedCredential } from '../apply/apply-sync-plan.js';
 import { StagedSecretFiles } from './secret-files.js';
-import { writeTable } from './xlsx-table.js';
+import { streamTable } from './xlsx-table.js';
 
 export const CREDENTIAL_HEADERS = ['Customer Domain', 'Company Name', 'Tenant ID', 'Admin User Name', 'Temporary Password', 'Reseller MPN ID', 'Created At'] as const;
 
 async function writeReport(path: string, credentials: readonly IssuedCredential[]): Promise<void> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false });
   const rows = credentials.map((c) => [c.domain, c.companyName, c.tenantId, c.adminUserName, c.temporaryPassword, c.resellerMpnId ?? '', c.createdAt]);
-  writeTable(workbook, 'Credentials', CREDENTIAL_HEADERS, rows, { widths: [18, 30, 38, 42, 24, 16, 26] });
+  await streamTable(workbook, 'Credentials', CREDENTIAL_HEADERS, rows, { widths: [18, 30, 38, 42, 24, 16, 26] });
   await workbook.commit();
 }
 
@@ -22,7 +22,9 @@ export async function stageCredentialReports(files: StagedSecretFiles, outDir: s
   const groups = new Map<string, IssuedCredential[]>();
   for (const c of credentials) {
     const key = split ? `.${c.resellerMpnId ?? 'direct'}` : '';
-    groups.set(key, [...(groups.get(key) ?? []), c]);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(c);
   }
   const taken = new Set<string>();
   for (const [suffix, group] of groups) {

@@ -5,7 +5,7 @@ import { RESULT_COLUMNS, SHEETS, type SheetKind } from '../normalize/columns.js'
 import { countResults, ROW_RESULTS, type PlannedSheet, type RowResult, type SyncPlan } from '../plan/sync-plan.js';
 import type { ApplyResult } from '../apply/apply-sync-plan.js';
 import { codeOfRow, messageOfRow } from './row-messages.js';
-import { fitWidths, streamTable, writeTable, type CellMark, type Workbook } from './xlsx-table.js';
+import { fitWidths, streamTable, type CellMark, type Workbook } from './xlsx-table.js';
 
 export type RunMode = 'plan' | 'apply' | 'reconcile';
 
@@ -162,18 +162,18 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
     });
   if (invitationRows.length) {
     const headers = ['Reseller MPN ID', 'Reseller Name', 'Contact Email', 'Expires', 'Email Draft'];
-    writeTable(workbook, 'Invitations', headers, invitationRows, { widths: fitWidths(headers, invitationRows) });
+    await streamTable(workbook, 'Invitations', headers, invitationRows, { widths: fitWidths(headers, invitationRows) });
   }
 
   if (plan.options.prune) {
     const headers = ['Entity', 'Key', 'Record', 'Action', 'Note'];
     const rows = plan.drift.map((d) => [d.entity, d.key, d.description, d.change === undefined && d.action !== 'report' ? 'report' : d.action, d.note]);
-    writeTable(workbook, 'Drift', headers, rows, { widths: fitWidths(headers, rows, 90) });
+    await streamTable(workbook, 'Drift', headers, rows, { widths: fitWidths(headers, rows, 90) });
   }
 
   const mappingHeaders = ['Sheet', 'Column', 'Header as written', 'Read as', 'How'];
   const mappingRows = plan.sheets.flatMap((sheet) => sheet.mapping.map((m) => [sheet.name, m.column, m.text, m.def?.header ?? '', m.match]));
-  writeTable(workbook, 'Mapping', mappingHeaders, mappingRows, { widths: fitWidths(mappingHeaders, mappingRows) });
+  await streamTable(workbook, 'Mapping', mappingHeaders, mappingRows, { widths: fitWidths(mappingHeaders, mappingRows) });
   await workbook.commit();
 }
 

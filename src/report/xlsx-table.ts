@@ -1,4 +1,6 @@
 import ExcelJS from 'exceljs';
+import { createRequire } from 'node:module';
+import { columnLetter } from '../core/diagnostics.js';
 import { MAX_CELL_CHARS } from '../read/cell-value.js';
 
 /** Characters XML 1.0 cannot carry: stripped so a hostile cell cannot corrupt the workbook. */
@@ -26,11 +28,6 @@ export function safeCellValue(value: unknown): OutputValue {
 export type Workbook = ExcelJS.stream.xlsx.WorkbookWriter;
 export type Sheet = ExcelJS.Worksheet;
 
-export interface TableOptions {
-  /** Column widths in characters; computed from the header when absent. */
-  widths?: number[];
-}
-
 const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDE4EE' } };
 
 /** A new sheet with its bold, frozen, filterable header row written and committed. */
@@ -44,13 +41,6 @@ function addTableSheet(workbook: Workbook, name: string, headers: readonly strin
   header.eachCell((cell) => (cell.fill = HEADER_FILL));
   header.commit();
   return sheet;
-}
-
-/** A sheet with a bold, frozen, filterable header row, then the rows, committed as they go. */
-export function writeTable(workbook: Workbook, name: string, headers: readonly string[], rows: Iterable<readonly unknown[]>, options: TableOptions = {}): void {
-  const sheet = addTableSheet(workbook, name, headers, 1, options.widths);
-  for (const values of rows) sheet.addRow(values.map(safeCellValue)).commit();
-  sheet.commit();
 }
 
 /** Widths that fit the header and a sample of values, capped so a long message stays readable. */
@@ -75,6 +65,7 @@ export interface CellMark {
 }
 
 export interface StreamTableOptions {
+  /** Column widths in characters; computed from the header when absent. */
   widths?: number[];
   headerRow?: number;
   /** Row number of the data row at `index` (ascending), when rows keep the input's numbering. */
@@ -88,45 +79,138 @@ export interface StreamTableOptions {
 /** Rows written between two turns of the event loop, so the zip stream can take the sheet's XML as it is made. */
 const ROWS_PER_TURN = 2000;
 
+/** exceljs's own XML escaping and date serial arithmetic (lib/utils/utils.js). */
+const exceljsUtils = createRequire(import.meta.url)('exceljs/lib/utils/utils.js') as { xmlEncode(text: string): string; dateToExcel(date: Date, date1904?: boolean): number };
+
+/** exceljs's cell value types (doc/enums.js), as its style manager takes them. */
+const VALUE_TYPE = { null: 0, number: 2, string: 3, date: 4, boolean: 9 } as const;
+type ValueKind = keyof typeof VALUE_TYPE;
+
 /**
- * `writeTable` for sheets of any length: rows are pulled one at a time from an iterable, never held
- * as a whole, and the event loop turns every few thousand rows so exceljs's zip stream compresses the
- * XML as it comes instead of buffering the whole sheet. Data cells share one style object per kind of
- * value and per mark (exceljs caches a style by object identity), instead of one new object per cell.
+ * The parts of exceljs's streaming WorksheetWriter a plain data row is written through: the sheet XML
+ * stream (zipped as it is written), the style manager, the comment writer, and the index of the next
+ * row exceljs's own row objects start from.
+ */
+interface WorksheetWriterParts {
+  stream: { write(xml: string): void };
+  _workbook: { styles: { addStyleModel(style: object, valueType: number): number } };
+  _rowZero: number;
+}
+
+function kindOf(value: OutputValue): ValueKind | 'hyperlink' {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') return 'number';
+  if (typeof value === 'string') return 'string';
+  if (typeof value === 'boolean') return 'boolean';
+  if (value instanceof Date) return 'date';
+  return 'hyperlink';
+}
+
+/** `<c>` of one value, as exceljs renders it (strings as `t="str"`, no shared strings); '' for an unstyled empty cell. */
+function cellXml(address: string, value: OutputValue, kind: ValueKind, styleId: number): string {
+  const s = styleId ? ` s="${styleId}"` : '';
+  switch (kind) {
+    case 'null':
+      return styleId ? `<c r="${address}"${s}/>` : '';
+    case 'number':
+      return `<c r="${address}"${s}><v>${value as number}</v></c>`;
+    case 'boolean':
+      return `<c r="${address}"${s} t="b"><v>${value ? 1 : 0}</v></c>`;
+    case 'date':
+      return `<c r="${address}"${s}><v>${exceljsUtils.dateToExcel(value as Date)}</v></c>`;
+    case 'string':
+      return `<c r="${address}"${s} t="str"><v>${exceljsUtils.xmlEncode(value as string)}</v></c>`;
+  }
+}
+
+/**
+ * A sheet with a bold, frozen, filterable header row, then the rows, for sheets of any length: rows
+ * are pulled one at a time from an iterable, never held as a whole, and the event loop turns every few thousand rows so exceljs's zip stream compresses the
+ * XML as it comes instead of buffering the whole sheet.
+ *
+ * A plain data row (no note, no hyperlink) is written as XML straight into exceljs's sheet stream, with
+ * style IDs from exceljs's own style manager: building exceljs's Row and Cell objects (and its XML
+ * model of each) for a million rows costs more than the rest of a run's output together. Rows with a
+ * note or a hyperlink go through exceljs's row objects, which also write the comments and the links.
  */
 export async function streamTable(workbook: Workbook, name: string, headers: readonly string[], rows: Iterable<readonly unknown[]>, options: StreamTableOptions = {}): Promise<void> {
   const headerRow = options.headerRow ?? 1;
   const sheet = addTableSheet(workbook, name, headers, headerRow, options.widths);
+  const parts = sheet as unknown as WorksheetWriterParts;
+  const styles = parts._workbook.styles;
 
-  // exceljs derives a cell's number format from the first value type it sees with a style object:
-  // one shared object per value type (and per fill) keeps that right.
-  const plain: Record<'number' | 'date' | 'other', Partial<ExcelJS.Style>> = { number: {}, date: {}, other: {} };
-  const filled = new Map<string, Partial<ExcelJS.Style>>();
-  const typeOf = (value: unknown): 'number' | 'date' | 'other' => (typeof value === 'number' ? 'number' : value instanceof Date ? 'date' : 'other');
-  const fillStyle = (argb: string, type: 'number' | 'date' | 'other') => {
-    const key = `${argb}:${type}`;
-    let style = filled.get(key);
-    if (!style) filled.set(key, (style = { fill: { type: 'pattern', pattern: 'solid', fgColor: { argb } } }));
+  // Style IDs per kind of value and per fill, registered once: exceljs derives a date's number format
+  // from the value type it first sees a style object with, so each pairing has its own object.
+  const plain = new Map<ValueKind, number>();
+  const filled = new Map<string, number>();
+  const styleOf = (kind: ValueKind, argb?: string): number => {
+    const cache = argb ? filled : plain;
+    const key = argb ? `${argb}:${kind}` : kind;
+    let id = (cache as Map<string, number>).get(key);
+    if (id === undefined) {
+      const style = argb ? { fill: { type: 'pattern', pattern: 'solid', fgColor: { argb } } } : {};
+      (cache as Map<string, number>).set(key, (id = styles.addStyleModel(style, VALUE_TYPE[kind])));
+    }
+    return id;
+  };
+  const exceljsStyles = new Map<string, Partial<ExcelJS.Style>>();
+  const exceljsStyle = (kind: string, argb?: string): Partial<ExcelJS.Style> => {
+    const key = `${argb ?? ''}:${kind}`;
+    let style = exceljsStyles.get(key);
+    if (!style) exceljsStyles.set(key, (style = argb ? { fill: { type: 'pattern', pattern: 'solid', fgColor: { argb } } } : {}));
     return style;
   };
+  const letters: string[] = [];
+  const letter = (column: number) => (letters[column] ??= columnLetter(column));
 
+  let pending = '';
+  const flush = () => {
+    if (pending) parts.stream.write(pending);
+    pending = '';
+  };
   let index = 0;
+  let lastRow = headerRow;
   for (const values of rows) {
-    const row = sheet.getRow(options.rowNumber ? options.rowNumber(index) : headerRow + 1 + index);
+    const rowNumber = options.rowNumber ? options.rowNumber(index) : headerRow + 1 + index;
+    if (rowNumber <= lastRow) throw new Error(`rows of sheet ${name} must be written in ascending order (row ${rowNumber} after ${lastRow})`);
+    lastRow = rowNumber;
     const safe = values.map(safeCellValue);
-    row.values = safe as ExcelJS.CellValue[];
-    row.eachCell({ includeEmpty: true }, (cell, column) => {
-      cell.style = plain[typeOf(safe[column - 1])] as ExcelJS.Style;
-    });
-    for (const mark of options.marks?.(index) ?? []) {
-      const cell = row.getCell(mark.column);
-      cell.style = fillStyle(mark.argb, typeOf(safe[mark.column - 1])) as ExcelJS.Style;
-      if (mark.note !== undefined) cell.note = mark.note;
+    const marks = options.marks?.(index) ?? [];
+    const kinds = safe.map(kindOf);
+    if (marks.some((m) => m.note !== undefined) || kinds.includes('hyperlink')) {
+      // exceljs's own row: it writes the notes (comments part) and the hyperlinks (sheet relations).
+      flush();
+      parts._rowZero = rowNumber;
+      const row = sheet.getRow(rowNumber);
+      row.values = safe as ExcelJS.CellValue[];
+      row.eachCell({ includeEmpty: true }, (cell, column) => {
+        cell.style = exceljsStyle(kinds[column - 1] ?? 'null') as ExcelJS.Style;
+      });
+      for (const mark of marks) {
+        const cell = row.getCell(mark.column);
+        cell.style = exceljsStyle(kinds[mark.column - 1] ?? 'null', mark.argb) as ExcelJS.Style;
+        if (mark.note !== undefined) cell.note = mark.note;
+      }
+      row.commit();
+    } else {
+      const fills = new Map(marks.map((m) => [m.column, m.argb]));
+      let xml = `<row r="${rowNumber}">`;
+      const width = Math.max(safe.length, ...fills.keys());
+      for (let column = 1; column <= width; column++) {
+        const kind = (kinds[column - 1] ?? 'null') as ValueKind;
+        xml += cellXml(`${letter(column)}${rowNumber}`, safe[column - 1], kind, styleOf(kind, fills.get(column)));
+      }
+      pending += `${xml}</row>`;
     }
-    row.commit();
     index++;
     options.onRow?.(index);
-    if (index % ROWS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (index % ROWS_PER_TURN === 0) {
+      flush();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
+  flush();
+  parts._rowZero = lastRow + 1;
   sheet.commit();
 }
+
