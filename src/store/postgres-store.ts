@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { AUDIT_GENESIS_HASH, auditHash, type AuditRecord } from '../core/audit-chain.js';
+import { AUDIT_GENESIS_HASH, type AuditRecord } from '../core/audit-chain.js';
 import type { Entity, InvitationRecord } from '../core/entities.js';
 import { StalePlanError, StoreError, StoreLockedError, TiersyncError } from '../core/errors.js';
 import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { connectPostgres, displayUrl, redacted, type PgClient } from './postgres-connection.js';
-import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, chainedAuditRow, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES } from './record-mapping.js';
+import { AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AuditChainEncoder, auditRecordsOf, auditSelectSql, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES } from './record-mapping.js';
 import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
 import type { StoreTransferSource, TransferOptions, TransferSummary, TransferValue } from './store-transfer.js';
 import type { BatchRecord, CommitBatch, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
@@ -357,27 +357,15 @@ export class PostgresStore implements SyncStore {
       await this.writeOps(batch.ops, progress);
 
       const last = (await client.query({ text: 'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1', rowMode: 'array' })).rows[0];
-      let seq = last ? Number(last[0]) : 0;
-      let prevHash = last ? String(last[1]) : AUDIT_GENESIS_HASH;
+      const lastContext = (await client.query({ text: 'SELECT COALESCE(MAX(id), 0) FROM audit_context', rowMode: 'array' })).rows[0]?.[0];
+      const chain = new AuditChainEncoder(last ? Number(last[0]) : 0, last ? String(last[1]) : AUDIT_GENESIS_HASH, Number(lastContext ?? 0));
       const audit = this.rowWriter('audit', AUDIT_COLUMNS);
       for (const entries of chunked(batch.audit, DIALECT.rowsPerStatement)) {
-        const rows: Row[] = [];
-        for (const entry of entries) {
-          const chained = chainedAuditRow(entry, ++seq, prevHash);
-          if (chained) {
-            rows.push(chained.row);
-            prevHash = chained.hash;
-            continue;
-          }
-          const unsigned = { seq, ...entry, before: entry.before ?? null, after: entry.after ?? null, prevHash };
-          const record: AuditRecord = { ...unsigned, hash: auditHash(unsigned) };
-          rows.push(auditRowOf(record));
-          prevHash = record.hash;
-        }
-        await audit.write(rows);
-        progress(rows.length);
+        await audit.write(entries.map((entry) => chain.encode(entry)));
+        progress(entries.length);
       }
       await audit.end();
+      await this.insertRows('audit_context', AUDIT_CONTEXT_COLUMNS, chain.contexts);
 
       const revisionAfter = revision + 1;
       const b = batch.batch;
@@ -446,9 +434,13 @@ export class PostgresStore implements SyncStore {
 
   async *readAudit(fromSeq = 1): AsyncIterable<AuditRecord> {
     let next = fromSeq;
+    let prevHash = fromSeq <= 1 ? AUDIT_GENESIS_HASH : String((await this.rows('SELECT hash FROM audit WHERE seq = $1', [fromSeq - 1]))[0]?.[0] ?? '');
     for (;;) {
-      const page = await this.rows(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit WHERE seq >= $1 ORDER BY seq LIMIT ${AUDIT_PAGE}`, [next]);
-      for (const v of page) yield auditRecordOf(v);
+      const page = await this.rows(auditSelectSql('$1', AUDIT_PAGE), [next]);
+      for (const record of auditRecordsOf(page, prevHash)) {
+        prevHash = record.hash;
+        yield record;
+      }
       if (page.length < AUDIT_PAGE) return;
       next = Number(page[page.length - 1]![0]) + 1;
     }

@@ -93,13 +93,23 @@ export function recordOf<K extends Entity | 'invitation'>(kind: K, values: reado
   return out as never;
 }
 
-export const AUDIT_COLUMNS = ['seq', 'batch_id', 'at', 'operator', 'entity', 'record_key', 'action', 'before_json', 'after_json', 'input_name', 'input_sha256', 'prev_hash', 'hash'] as const;
+/**
+ * Columns of an `audit` row. What one run shares across its entries (batch, time, operator, input
+ * file) is stored once in `audit_context` and referred to by `context_id`; the previous hash is the
+ * hash of the row before. A record read back has every field of `AuditRecord` (see `auditRecordOf`).
+ */
+export const AUDIT_COLUMNS = ['seq', 'context_id', 'entity', 'record_key', 'action', 'before_json', 'after_json', 'hash'] as const;
 
-export function auditRowOf(r: AuditRecord): SqlValue[] {
-  return [r.seq, r.batchId, r.at, r.operator, r.entity, r.key, r.action, r.before === null || r.before === undefined ? null : JSON.stringify(r.before), r.after === null || r.after === undefined ? null : JSON.stringify(r.after), r.inputName, r.inputSha256, r.prevHash, r.hash];
+/** Columns of an `audit_context` row, in the order of `AuditChainEncoder.contexts`. */
+export const AUDIT_CONTEXT_COLUMNS = ['id', 'batch_id', 'at', 'operator', 'input_name', 'input_sha256'] as const;
+
+/** The audit records from seq `placeholder` on, in order, as `auditRecordOf` reads them. */
+export function auditSelectSql(placeholder: string, limit?: number): string {
+  return `SELECT a.seq, c.batch_id, c.at, c.operator, a.entity, a.record_key, a.action, a.before_json, a.after_json, c.input_name, c.input_sha256, a.hash FROM audit a JOIN audit_context c ON c.id = a.context_id WHERE a.seq >= ${placeholder} ORDER BY a.seq${limit ? ` LIMIT ${limit}` : ''}`;
 }
 
-export function auditRecordOf(v: readonly unknown[]): AuditRecord {
+/** A row of `auditSelectSql` as the record it stores; `prevHash` is the hash of the record before it. */
+export function auditRecordOf(v: readonly unknown[], prevHash: string): AuditRecord {
   return {
     seq: Number(v[0]),
     batchId: String(v[1]),
@@ -112,9 +122,19 @@ export function auditRecordOf(v: readonly unknown[]): AuditRecord {
     after: v[8] === null ? null : JSON.parse(String(v[8])),
     inputName: String(v[9]),
     inputSha256: String(v[10]),
-    prevHash: String(v[11]),
-    hash: String(v[12]),
+    prevHash,
+    hash: String(v[11]),
   };
+}
+
+/** The records of `rows` (from `auditSelectSql`), each linked to the hash of the one before; `prevHash` is that of the first's predecessor. */
+export function* auditRecordsOf(rows: Iterable<readonly unknown[]>, prevHash: string): Generator<AuditRecord> {
+  let prev = prevHash;
+  for (const v of rows) {
+    const record = auditRecordOf(v, prev);
+    prev = record.hash;
+    yield record;
+  }
 }
 
 /**
@@ -141,33 +161,54 @@ export function canonicalText(value: unknown): string {
   return `${out}}`;
 }
 
-/** The fields of an audit entry as the engine hands it over (before the store numbers and chains it). */
-const AUDIT_ENTRY_FIELDS = new Set(['batchId', 'at', 'operator', 'entity', 'key', 'action', 'before', 'after', 'inputName', 'inputSha256']);
-
 export type AuditEntryFields = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
 
 /**
- * Number and chain one audit entry: its row of AUDIT_COLUMNS and its hash, equal to
- * `auditHash({ seq, ...entry, prevHash })`. The canonical JSON of the record is assembled from the
- * canonical JSON of `before` and `after`, which are also the stored text (JSON.parse gives the same
- * values back), so each record is serialized once. Undefined when the entry has fields beyond the
- * audit record's (the caller then takes the general path).
+ * Numbers, chains and encodes one commit's audit entries, from the last record in the store on. Each
+ * entry becomes a row of AUDIT_COLUMNS whose hash equals `auditHash({ seq, ...entry, prevHash })`; the
+ * canonical JSON of the record is assembled from the canonical JSON of `before` and `after`, which is
+ * also the stored text (JSON.parse gives the same values back), so each record is serialized once.
+ * Fields of an entry beyond the audit record's are neither stored nor hashed. Contexts new to this
+ * commit collect in `contexts`, rows of AUDIT_CONTEXT_COLUMNS to insert with the entries.
  */
-export function chainedAuditRow(entry: AuditEntryFields, seq: number, prevHash: string): { row: SqlValue[]; hash: string } | undefined {
-  let fields = 0;
-  for (const key in entry) {
-    if (!AUDIT_ENTRY_FIELDS.has(key)) return undefined;
-    fields++;
+export class AuditChainEncoder {
+  readonly contexts: SqlValue[][] = [];
+  private readonly contextIds = new Map<string, number>();
+  private last: { entry: AuditEntryFields; id: number } | undefined;
+
+  constructor(
+    private seq: number,
+    private prevHash: string,
+    private lastContextId: number,
+  ) {}
+
+  private contextOf(e: AuditEntryFields): number {
+    const last = this.last?.entry;
+    // Entries of one run share their context: compared field by field before any key is built.
+    if (last && last.batchId === e.batchId && last.at === e.at && last.operator === e.operator && last.inputName === e.inputName && last.inputSha256 === e.inputSha256) return this.last!.id;
+    const fields = [String(e.batchId), String(e.at), String(e.operator), String(e.inputName), String(e.inputSha256)];
+    const key = JSON.stringify(fields);
+    let id = this.contextIds.get(key);
+    if (id === undefined) {
+      this.contextIds.set(key, (id = ++this.lastContextId));
+      this.contexts.push([id, ...fields]);
+    }
+    this.last = { entry: e, id };
+    return id;
   }
-  if (fields !== AUDIT_ENTRY_FIELDS.size) return undefined;
-  for (const text of [entry.action, entry.at, entry.batchId, entry.entity, entry.inputName, entry.inputSha256, entry.key, entry.operator]) if (typeof text !== 'string') return undefined;
-  const before = entry.before === null || entry.before === undefined ? null : canonicalText(entry.before);
-  const after = entry.after === null || entry.after === undefined ? null : canonicalText(entry.after);
-  const q = JSON.stringify;
-  // Keys in code-unit order: action, after, at, batchId, before, entity, inputName, inputSha256, key, operator, prevHash, seq.
-  const text = `{"action":${q(entry.action)},"after":${after ?? 'null'},"at":${q(entry.at)},"batchId":${q(entry.batchId)},"before":${before ?? 'null'},"entity":${q(entry.entity)},"inputName":${q(entry.inputName)},"inputSha256":${q(entry.inputSha256)},"key":${q(entry.key)},"operator":${q(entry.operator)},"prevHash":${q(prevHash)},"seq":${q(seq)}}`;
-  const hash = createHash('sha256').update(prevHash).update(text).digest('hex');
-  return { row: [seq, entry.batchId, entry.at, entry.operator, entry.entity, entry.key, entry.action, before, after, entry.inputName, entry.inputSha256, prevHash, hash], hash };
+
+  encode(entry: AuditEntryFields): SqlValue[] {
+    const contextId = this.contextOf(entry);
+    const before = entry.before === null || entry.before === undefined ? null : canonicalText(entry.before);
+    const after = entry.after === null || entry.after === undefined ? null : canonicalText(entry.after);
+    const seq = ++this.seq;
+    const q = (value: unknown) => JSON.stringify(String(value));
+    // Keys in code-unit order: action, after, at, batchId, before, entity, inputName, inputSha256, key, operator, prevHash, seq.
+    const text = `{"action":${q(entry.action)},"after":${after ?? 'null'},"at":${q(entry.at)},"batchId":${q(entry.batchId)},"before":${before ?? 'null'},"entity":${q(entry.entity)},"inputName":${q(entry.inputName)},"inputSha256":${q(entry.inputSha256)},"key":${q(entry.key)},"operator":${q(entry.operator)},"prevHash":${q(this.prevHash)},"seq":${seq}}`;
+    const hash = createHash('sha256').update(this.prevHash).update(text).digest('hex');
+    this.prevHash = hash;
+    return [seq, contextId, String(entry.entity), String(entry.key), String(entry.action), before, after, hash];
+  }
 }
 
 /** Columns of the `batches` table, in the order of `batchRowOf` / `batchRecordOf`. */

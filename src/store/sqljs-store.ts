@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
-import { AUDIT_GENESIS_HASH, auditHash, type AuditRecord } from '../core/audit-chain.js';
+import { AUDIT_GENESIS_HASH, type AuditRecord } from '../core/audit-chain.js';
 import type { Entity, InvitationRecord } from '../core/entities.js';
 import { StalePlanError, StoreError, TiersyncError } from '../core/errors.js';
 import { FileLock } from './file-lock.js';
@@ -10,7 +10,7 @@ import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
 import type { StoreTransferSource, TableChunk, TransferValue } from './store-transfer.js';
-import { AUDIT_COLUMNS, auditRecordOf, auditRowOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, chainedAuditRow, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES } from './record-mapping.js';
+import { AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AuditChainEncoder, auditRecordsOf, auditSelectSql, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES } from './record-mapping.js';
 import type { BatchRecord, CommitBatch, WriteOp, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
 
 /**
@@ -70,10 +70,10 @@ function upsertSql(kind: Entity | 'invitation'): { sql: string; text: TextColumn
   return { sql: `INSERT INTO ${map.table} (${columns.join(', ')}) VALUES (${text.map((t) => (t ? TEXT_PARAM : '?')).join(', ')}) ON CONFLICT (${map.key}) DO UPDATE SET ${updates}`, text };
 }
 
-/** The audit columns bound as text: all but seq. */
-const AUDIT_TEXT: TextColumns = AUDIT_COLUMNS.map((c) => c !== 'seq');
-/** Audit columns that repeat from row to row (one batch, one operator, one input): encoded once. */
-const AUDIT_REPEATED = new Set(['batch_id', 'at', 'operator', 'entity', 'action', 'input_name', 'input_sha256'].map((c) => AUDIT_COLUMNS.indexOf(c as (typeof AUDIT_COLUMNS)[number])));
+/** The audit columns bound as text: all but the numbers. */
+const AUDIT_TEXT: TextColumns = AUDIT_COLUMNS.map((c) => c !== 'seq' && c !== 'context_id');
+/** Audit columns that repeat from row to row (a few entities and actions): encoded once. */
+const AUDIT_REPEATED = new Set(['entity', 'action'].map((c) => AUDIT_COLUMNS.indexOf(c as (typeof AUDIT_COLUMNS)[number])));
 
 /** A row's values as bound: non-empty strings of text columns as UTF-8 bytes (an empty one stays '': a 0-byte blob would bind NULL). */
 function bindable(values: SqlValue[], text: TextColumns, repeated?: ReadonlySet<number>, cache?: Map<string, Uint8Array>): SqlValue[] {
@@ -346,24 +346,18 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
           stmt.run(bindable(rowOf(kind, op.record), textColumns.get(kind)!));
         }
         const last = rows(db, 'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')[0];
-        let seq = last ? Number(last[0]) : 0;
-        let prevHash = last ? String(last[1]) : AUDIT_GENESIS_HASH;
+        const lastContext = Number(rows(db, 'SELECT COALESCE(MAX(id), 0) FROM audit_context')[0]?.[0] ?? 0);
+        const chain = new AuditChainEncoder(last ? Number(last[0]) : 0, last ? String(last[1]) : AUDIT_GENESIS_HASH, lastContext);
         const insertAudit = db.prepare(`INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_TEXT.map((t) => (t ? TEXT_PARAM : '?')).join(', ')})`);
         statements.set('audit', insertAudit);
         const encoded = new Map<string, Uint8Array>();
         for (const entry of batch.audit) {
           tick();
-          const chained = chainedAuditRow(entry, ++seq, prevHash);
-          if (chained) {
-            insertAudit.run(bindable(chained.row, AUDIT_TEXT, AUDIT_REPEATED, encoded));
-            prevHash = chained.hash;
-            continue;
-          }
-          const unsigned = { seq, ...entry, before: entry.before ?? null, after: entry.after ?? null, prevHash };
-          const record: AuditRecord = { ...unsigned, hash: auditHash(unsigned) };
-          insertAudit.run(bindable(auditRowOf(record), AUDIT_TEXT, AUDIT_REPEATED, encoded));
-          prevHash = record.hash;
+          insertAudit.run(bindable(chain.encode(entry), AUDIT_TEXT, AUDIT_REPEATED, encoded));
         }
+        const insertContext = db.prepare(`INSERT INTO audit_context (${AUDIT_CONTEXT_COLUMNS.join(', ')}) VALUES (${AUDIT_CONTEXT_COLUMNS.map(() => '?').join(', ')})`);
+        statements.set('audit_context', insertContext);
+        for (const context of chain.contexts) insertContext.run(context);
       } finally {
         for (const stmt of statements.values()) stmt.free();
       }
@@ -420,10 +414,15 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
   }
 
   async *readAudit(fromSeq = 1): AsyncIterable<AuditRecord> {
-    const stmt = this.usable().prepare(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit WHERE seq >= ? ORDER BY seq`);
+    const db = this.usable();
+    const prevHash = fromSeq <= 1 ? AUDIT_GENESIS_HASH : String(rows(db, 'SELECT hash FROM audit WHERE seq = ?', [fromSeq - 1])[0]?.[0] ?? '');
+    const stmt = db.prepare(auditSelectSql('?'));
     try {
       stmt.bind([fromSeq]);
-      while (stmt.step()) yield auditRecordOf(stmt.get());
+      const stepped = function* () {
+        while (stmt.step()) yield stmt.get();
+      };
+      yield* auditRecordsOf(stepped(), prevHash);
     } finally {
       stmt.free();
     }

@@ -60,6 +60,49 @@ describe('audit trail', () => {
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain(`broken at record ${seq}: its content does not match its hash`);
   });
+
+  it('opens a store whose audit rows still repeat the run context (schema 1): the chain verifies, new runs chain on', async () => {
+    const w = await Workspace.create();
+    const input = w.path('orders.xlsx');
+    await writeWorkbook(input, { Customers: [CUSTOMER_HEADERS, customer('oldco')], Subscriptions: [SUBSCRIPTION_HEADERS, subscription('oldco', BASIC, 4)] });
+    expect((await w.run(['apply', input])).code).toBe(0);
+    const records = Number((await w.sql('SELECT COUNT(*) FROM audit'))[0]![0]);
+    // Back to schema 1: every audit row carries its batch, time, operator, input and previous hash.
+    await w.sql(`
+      CREATE TABLE audit_v1 (seq BIGINT PRIMARY KEY, batch_id TEXT NOT NULL, at TEXT NOT NULL, operator TEXT NOT NULL, entity TEXT NOT NULL, record_key TEXT NOT NULL, action TEXT NOT NULL,
+        before_json TEXT, after_json TEXT, input_name TEXT NOT NULL, input_sha256 TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+      INSERT INTO audit_v1 SELECT a.seq, c.batch_id, c.at, c.operator, a.entity, a.record_key, a.action, a.before_json, a.after_json, c.input_name, c.input_sha256,
+        COALESCE((SELECT p.hash FROM audit p WHERE p.seq = a.seq - 1), '${'0'.repeat(64)}'), a.hash FROM audit a JOIN audit_context c ON c.id = a.context_id;
+      DROP TABLE audit;
+      DROP TABLE audit_context;
+      ALTER TABLE audit_v1 RENAME TO audit;
+      CREATE INDEX audit_batch ON audit (batch_id);
+      DELETE FROM schema_migrations WHERE version = 2;`);
+    expect(Number((await w.sql("SELECT COUNT(*) FROM audit WHERE operator = 'admin@provider.example'"))[0]![0])).toBe(records);
+
+    const verified = await w.run(['audit', 'verify']);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain(`Audit trail intact: ${records} record(s)`);
+
+    await writeWorkbook(input, { Customers: [CUSTOMER_HEADERS, customer('oldco')], Subscriptions: [SUBSCRIPTION_HEADERS, subscription('oldco', BASIC, 5)] });
+    expect((await w.run(['apply', input])).code).toBe(0);
+    const after = await w.run(['audit', 'verify']);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toContain(`Audit trail intact: ${records + 1} record(s)`);
+    expect(Number((await w.sql('SELECT MAX(version) FROM schema_migrations'))[0]![0])).toBe(2);
+    // init and two applies of one file each: three contexts, whatever the number of entries.
+    expect(Number((await w.sql('SELECT COUNT(*) FROM audit_context'))[0]![0])).toBe(3);
+    const exported = w.path('audit.xlsx');
+    expect((await w.run(['audit', 'export', '--out', exported])).code).toBe(0);
+    const audit = await readWorkbook(exported);
+    expect(audit.Audit!.map((r) => r.Seq)).toEqual(audit.Audit!.map((_, i) => i + 1));
+    const fromOrders = audit.Audit!.filter((r) => r.Entity === 'customer' || r.Entity === 'subscription');
+    expect(fromOrders.map((r) => [r.Entity, r.Action, r.Input, r.Operator])).toEqual([
+      ['customer', 'create', 'orders.xlsx', 'admin@provider.example'],
+      ['subscription', 'create', 'orders.xlsx', 'admin@provider.example'],
+      ['subscription', 'update', 'orders.xlsx', 'admin@provider.example'],
+    ]);
+  });
 });
 
 describe('reconcile', () => {

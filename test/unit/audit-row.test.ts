@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { auditHash, canonicalJson } from '../../src/core/audit-chain.js';
-import { canonicalText, chainedAuditRow, type AuditEntryFields } from '../../src/store/record-mapping.js';
+import { AuditChainEncoder, auditRecordsOf, canonicalText, type AuditEntryFields } from '../../src/store/record-mapping.js';
 
 const entry = (over: Partial<AuditEntryFields> = {}): AuditEntryFields => ({
   batchId: '6f1c0c1e-2b1a-4c39-9a53-0d1e5f1b2a10',
@@ -31,23 +31,45 @@ describe('the audit row the sql.js store writes', () => {
     for (const value of values) expect(canonicalText(value)).toBe(canonicalJson(value));
   });
 
-  it('chains with the same hash as auditHash, and stores before/after as JSON of the same values', () => {
-    let prevHash = '0'.repeat(64);
-    const entries = [entry(), entry({ action: 'create', before: null }), entry({ entity: 'invitation', before: null, after: { invitationId: 'x', expiresAt: '2026-12-24' } })];
-    entries.forEach((e, i) => {
+  it('chains with the same hash as auditHash, stores before/after as JSON of the same values, and reads back the records it hashed', () => {
+    const genesis = '0'.repeat(64);
+    const entries = [entry(), entry({ action: 'create', before: null }), entry({ entity: 'invitation', inputName: '', inputSha256: '', before: null, after: { invitationId: 'x', expiresAt: '2026-12-24' } })];
+    const chain = new AuditChainEncoder(40, genesis, 7);
+    let prevHash = genesis;
+    const stored = entries.map((e, i) => {
       const seq = 41 + i;
-      const chained = chainedAuditRow(e, seq, prevHash)!;
-      expect(chained.hash).toBe(auditHash({ seq, ...e, before: e.before ?? null, after: e.after ?? null, prevHash }));
-      expect(chained.row[0]).toBe(seq);
-      expect(chained.row[7] === null ? null : JSON.parse(String(chained.row[7]))).toEqual(e.before ?? null);
-      expect(JSON.parse(String(chained.row[8]))).toEqual(e.after);
-      expect(chained.row[11]).toBe(prevHash);
-      expect(chained.row[12]).toBe(chained.hash);
-      prevHash = chained.hash;
+      const row = chain.encode(e);
+      const hash = auditHash({ seq, ...e, before: e.before ?? null, after: e.after ?? null, prevHash });
+      expect(row[0]).toBe(seq);
+      expect(row[5] === null ? null : JSON.parse(String(row[5]))).toEqual(e.before ?? null);
+      expect(JSON.parse(String(row[6]))).toEqual(e.after);
+      expect(row[7]).toBe(hash);
+      prevHash = hash;
+      return row;
+    });
+    // The run's fields are stored once per distinct context, numbered after the store's last one.
+    expect(stored.map((r) => r[1])).toEqual([8, 8, 9]);
+    expect(chain.contexts).toEqual([
+      [8, entries[0]!.batchId, entries[0]!.at, entries[0]!.operator, 'orders.xlsx', 'ab'.repeat(32)],
+      [9, entries[0]!.batchId, entries[0]!.at, entries[0]!.operator, '', ''],
+    ]);
+    // Joined back as the audit SELECT returns them, the records verify against their stored hashes.
+    const context = new Map(chain.contexts.map((c) => [c[0], c]));
+    const selected = stored.map((r) => {
+      const c = context.get(r[1] as number)!;
+      return [r[0], c[1], c[2], c[3], r[2], r[3], r[4], r[5], r[6], c[4], c[5], r[7]];
+    });
+    const records = [...auditRecordsOf(selected, genesis)];
+    records.forEach((record, i) => {
+      const { hash, ...rest } = record;
+      expect(rest).toEqual({ seq: 41 + i, ...entries[i]!, before: entries[i]!.before ?? null, prevHash: i ? records[i - 1]!.hash : genesis });
+      expect(auditHash(rest)).toBe(hash);
     });
   });
 
-  it('leaves an entry with other fields to the general path', () => {
-    expect(chainedAuditRow({ ...entry(), extra: 1 } as AuditEntryFields, 1, '0'.repeat(64))).toBeUndefined();
+  it('neither stores nor hashes fields beyond the audit record', () => {
+    const plain = new AuditChainEncoder(0, '0'.repeat(64), 0).encode(entry());
+    const extra = new AuditChainEncoder(0, '0'.repeat(64), 0).encode({ ...entry(), extra: 1 } as AuditEntryFields);
+    expect(extra).toEqual(plain);
   });
 });
