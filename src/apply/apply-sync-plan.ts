@@ -29,8 +29,12 @@ export interface ApplyResult {
   batchId: string;
   revisionBefore: number;
   revisionAfter: number;
-  /** The records as committed, by change index (assigned IDs filled in). */
-  committed: Change['after'][];
+  /**
+   * By change index: the customer's tenant ID or the subscription's ID as committed (assigned by this
+   * run for a new record), null for other entities. Only the IDs are kept: a million-row run's
+   * records are garbage once committed.
+   */
+  assignedIds: (string | null)[];
   credentials: IssuedCredential[];
   invitations: IssuedInvitation[];
 }
@@ -41,7 +45,7 @@ export interface ApplyOptions {
   startedAt: string;
   now: string;
   /** Report details stored with the batch record, made once IDs are assigned (never a secret). */
-  details?: (issued: Pick<ApplyResult, 'committed' | 'invitations'>) => unknown;
+  details?: (issued: Pick<ApplyResult, 'assignedIds' | 'invitations'>) => unknown;
   /**
    * Called with the secrets issued, after they exist and before the store commits, so the files
    * that carry them can be staged: a committed run must never lose a password it issued.
@@ -65,7 +69,7 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
   const openInvitation = new Map(snapshot.openInvitations.map((i) => [i.resellerMpnId, i]));
   const ops: WriteOp[] = [];
   const audit: AuditEntry[] = [];
-  const committed: Change['after'][] = [];
+  const assignedIds: (string | null)[] = [];
   const credentials: IssuedCredential[] = [];
   const invitations: IssuedInvitation[] = [];
   const inputOf = (change: Change) => plan.inputs[change.source?.file ?? 0] ?? { name: '', sha256: '' };
@@ -91,14 +95,14 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
         }
         ops.push({ kind: 'upsert', entity: 'customer', record: after });
         record(change, after.domain, change.action, change.before, after);
-        committed.push(after);
+        assignedIds.push(after.tenantId);
         break;
       }
       case 'subscription': {
         const after: SubscriptionRecord = change.action === 'create' ? { ...change.after, subscriptionId: randomUUID(), createdAt: now } : change.after;
         ops.push({ kind: 'upsert', entity: 'subscription', record: after });
         record(change, after.subscriptionId, change.action, change.before, after);
-        committed.push(after);
+        assignedIds.push(after.subscriptionId);
         break;
       }
       case 'reseller': {
@@ -126,21 +130,21 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
           record(change, after.mpnId, 'invite', null, { invitationId: invitation.id, contactEmail: after.contactEmail, expiresAt: invitation.expiresAt }, 'invitation');
           invitations.push({ resellerMpnId: after.mpnId, resellerName: after.name, contactEmail: after.contactEmail, token, expiresAt: invitation.expiresAt });
         }
-        committed.push(after);
+        assignedIds.push(null);
         break;
       }
       case 'user':
       case 'offer': {
         ops.push({ kind: 'upsert', entity: change.entity, record: change.after } as WriteOp);
         record(change, change.key, change.action, change.before, change.after);
-        committed.push(change.after);
+        assignedIds.push(null);
         break;
       }
     }
   }
 
   if (!ops.length) {
-    return { batchId: options.batchId, revisionBefore: plan.revision, revisionAfter: plan.revision, committed, credentials, invitations };
+    return { batchId: options.batchId, revisionBefore: plan.revision, revisionAfter: plan.revision, assignedIds, credentials, invitations };
   }
   await options.beforeCommit?.({ credentials, invitations });
   const counts = countResults(plan) as BatchRecord['counts'];
@@ -158,8 +162,8 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
       inputs: plan.inputs.map(({ name, sha256 }) => ({ name, sha256 })),
       counts,
       revisionBefore: plan.revision,
-      details: options.details?.({ committed, invitations }) ?? null,
+      details: options.details?.({ assignedIds, invitations }) ?? null,
     },
   });
-  return { batchId: options.batchId, revisionBefore: plan.revision, revisionAfter, committed, credentials, invitations };
+  return { batchId: options.batchId, revisionBefore: plan.revision, revisionAfter, assignedIds, credentials, invitations };
 }

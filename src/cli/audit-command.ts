@@ -1,11 +1,10 @@
-import ExcelJS from 'exceljs';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { canonicalJson, verifyAuditChain, type AuditRecord } from '../core/audit-chain.js';
 import { EXIT, type ExitCode } from '../core/exit-codes.js';
 import { UsageError } from '../core/errors.js';
 import { ENTITIES } from '../core/entities.js';
-import { streamTable } from '../report/xlsx-table.js';
+import { createWorkbookWriter, streamTable } from '../report/xlsx-table.js';
 import type { CliContext } from './context.js';
 import { openStore } from './store-factory.js';
 
@@ -53,7 +52,7 @@ export async function runAuditExport(ctx: CliContext, outFile: string, filter: A
     }
     const batches = (await store.listBatches()).filter((b) => !filter.batch || b.batchId === filter.batch);
     await fs.mkdir(dirname(outFile), { recursive: true });
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: outFile, useStyles: true, useSharedStrings: false });
+    const workbook = createWorkbookWriter(outFile);
     await streamTable(workbook, 'Audit', ['Seq', 'Batch ID', 'Time', 'Operator', 'Entity', 'Key', 'Action', 'Before', 'After', 'Input', 'Input SHA-256', 'Previous Hash', 'Hash'], rows, { widths: [8, 38, 26, 30, 14, 38, 10, 60, 60, 24, 66, 66, 66] });
     await streamTable(
       workbook,

@@ -1,11 +1,10 @@
-import ExcelJS from 'exceljs';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { EXIT, type ExitCode } from '../core/exit-codes.js';
 import { UsageError } from '../core/errors.js';
 import { userKey } from '../core/entities.js';
 import { SHEETS, SHEET_KINDS, type SheetKind } from '../normalize/columns.js';
-import { streamTable } from '../report/xlsx-table.js';
+import { createWorkbookWriter, streamTable } from '../report/xlsx-table.js';
 import type { StoreSnapshot } from '../store/sync-store.js';
 import type { CliContext } from './context.js';
 import { requireOperator } from './run-batch.js';
@@ -45,7 +44,7 @@ export async function runExport(ctx: CliContext, outFile: string): Promise<ExitC
     const user = snapshot.users.find((u) => userKey(u.email) === userKey(operator));
     if (!user || user.status !== 'active') throw new UsageError(`${operator} is not an active user of this store`);
     await fs.mkdir(dirname(outFile), { recursive: true });
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: outFile, useStyles: true, useSharedStrings: false });
+    const workbook = createWorkbookWriter(outFile);
     for (const kind of SHEET_KINDS) {
       const columns = SHEETS[kind].columns;
       const rows = recordsOf(snapshot, kind).map((r) => columns.map((c) => cellOf((r as Record<string, unknown>)[c.field])));

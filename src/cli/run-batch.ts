@@ -189,13 +189,13 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
         drafts = await stageInvitationDrafts(staged, ctx.outDir, invitations, info.provider, plan.operator, ctx.now());
       },
       // Kept with the batch so `tiersync report --batch` can write this run's results again.
-      details: ({ committed, invitations }) => {
+      details: ({ assignedIds, invitations }) => {
         if (reportCertainlyTooLarge(plan)) return { files: run.files, stem, reportOmitted: 'too large to keep' };
         const { invitationDrafts, ...rest } = runInfo(plan.revision + 1);
         const report = packRunReport({
           plan,
           run: { ...rest, invitationDrafts: [...(invitationDrafts ?? [])] },
-          assignedIds: committed.map((r) => ((r as { tenantId?: string }).tenantId ?? (r as { subscriptionId?: string }).subscriptionId ?? null)),
+          assignedIds,
           invitations: invitations.map(({ resellerMpnId, expiresAt }) => ({ resellerMpnId, expiresAt })),
         });
         return { files: run.files, stem, ...(report ? { report } : { reportOmitted: 'too large to keep' }) };
@@ -207,6 +207,10 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
   }
   ctx.terminal.clearProgress();
   await staged.publish();
+  // The run is committed: the store is closed before the results are written, which releases the
+  // writer lock and, for the file store, the in-memory database (at a million rows, gigabytes that
+  // would otherwise stay alive, and keep the garbage collector busy, while the results are written).
+  await store.close();
   ctx.log.info('changes committed', { event: 'apply.done', batchId: run.batchId, changes: plan.changes.length, revisionBefore: applied.revisionBefore, revisionAfter: applied.revisionAfter, memory: memoryFields() });
   const credentialReports = staged.paths.filter((p) => p.endsWith('.xlsx'));
   await report(ctx, plan, runInfo(applied.revisionAfter), run.files, applied, { credentials: credentialReports, invitations: staged.paths.filter((p) => p.endsWith('.eml')) });

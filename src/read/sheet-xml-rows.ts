@@ -20,10 +20,13 @@ export interface SheetXmlContext {
   date1904: boolean;
 }
 
+/** Excel's last column, XFD. */
+const MAX_COLUMNS = 16_384;
+
 /** `A` → 1, `XFD` → 16384; 0 when the reference has no letters. */
 function columnOfRef(ref: string): number {
   let column = 0;
-  for (let i = 0; i < ref.length; i++) {
+  for (let i = 0; i < ref.length && column <= MAX_COLUMNS; i++) {
     const code = ref.charCodeAt(i);
     if (code >= 65 && code <= 90) column = column * 26 + code - 64;
     else if (code >= 97 && code <= 122) column = column * 26 + code - 96;
@@ -82,6 +85,8 @@ export async function* readSheetXmlRows(part: Readable, context: SheetXmlContext
       case 'row': {
         const r = tag.attributes.r;
         const number = r === undefined ? lastRowNumber + 1 : Number.parseInt(r, 10);
+        // Excel writes each row once, in order: anything else is a damaged (or forged) part.
+        if (!(number > lastRowNumber)) throw new Error(`row ${r ?? number} comes after row ${lastRowNumber}: the rows are out of order`);
         lastRowNumber = number;
         lastColumn = 0;
         row = { number, cells: [] };
@@ -90,6 +95,7 @@ export async function* readSheetXmlRows(part: Readable, context: SheetXmlContext
       case 'c': {
         const r = tag.attributes.r;
         column = (r === undefined ? 0 : columnOfRef(r)) || lastColumn + 1;
+        if (column > MAX_COLUMNS) throw new Error(`cell ${r ?? column} is beyond column XFD, the last a worksheet has`);
         lastColumn = column;
         type = tag.attributes.t ?? 'n';
         const s = tag.attributes.s;

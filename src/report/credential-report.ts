@@ -1,13 +1,12 @@
-import ExcelJS from 'exceljs';
 import { join } from 'node:path';
 import type { IssuedCredential } from '../apply/apply-sync-plan.js';
 import { StagedSecretFiles } from './secret-files.js';
-import { streamTable } from './xlsx-table.js';
+import { createWorkbookWriter, streamTable } from './xlsx-table.js';
 
 export const CREDENTIAL_HEADERS = ['Customer Domain', 'Company Name', 'Tenant ID', 'Admin User Name', 'Temporary Password', 'Reseller MPN ID', 'Created At'] as const;
 
 async function writeReport(path: string, credentials: readonly IssuedCredential[]): Promise<void> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false });
+  const workbook = createWorkbookWriter(path);
   const rows = credentials.map((c) => [c.domain, c.companyName, c.tenantId, c.adminUserName, c.temporaryPassword, c.resellerMpnId ?? '', c.createdAt]);
   await streamTable(workbook, 'Credentials', CREDENTIAL_HEADERS, rows, { widths: [18, 30, 38, 42, 24, 16, 26] });
   await workbook.commit();

@@ -1,11 +1,10 @@
-import ExcelJS from 'exceljs';
 import { cellAddress, columnLetter } from '../core/diagnostics.js';
 import { adviceFor } from '../core/error-codes.js';
 import { RESULT_COLUMNS, SHEETS, type SheetKind } from '../normalize/columns.js';
 import { countResults, ROW_RESULTS, type PlannedSheet, type RowResult, type SyncPlan } from '../plan/sync-plan.js';
 import type { ApplyResult } from '../apply/apply-sync-plan.js';
 import { codeOfRow, messageOfRow } from './row-messages.js';
-import { fitWidths, streamTable, type CellMark, type Workbook } from './xlsx-table.js';
+import { createWorkbookWriter, fitWidths, streamTable, type CellMark, type Workbook } from './xlsx-table.js';
 
 export type RunMode = 'plan' | 'apply' | 'reconcile';
 
@@ -43,8 +42,8 @@ const ASSIGNED_ID: Partial<Record<SheetKind, { header: string; field: 'tenantId'
 
 const RESULT_HEADERS: readonly string[] = RESULT_COLUMNS;
 
-/** What the results need of an apply: the committed records (for assigned IDs) and invitation expiries. */
-export type AppliedIds = Pick<ApplyResult, 'committed' | 'invitations'>;
+/** What the results need of an apply: the IDs it assigned and invitation expiries. */
+export type AppliedIds = Pick<ApplyResult, 'assignedIds' | 'invitations'>;
 
 /** Columns of one result sheet: the input's as read (minus old result columns), then results, then the assigned ID. */
 function resultLayout(sheet: PlannedSheet) {
@@ -63,8 +62,7 @@ function* resultRows(rows: Iterable<PlannedSheet['rows'][number]>, layout: Retur
     const values: unknown[] = echoed.map((m) => row.cells[m.column - 1] ?? null);
     let id = row.assignedId;
     if (assigned && row.change !== undefined && applied) {
-      const committed = applied.committed[row.change] as unknown as Record<string, unknown> | undefined;
-      id = (committed?.[assigned.field] as string | undefined) ?? id;
+      id = applied.assignedIds[row.change] ?? id;
     }
     if (assigned && id && assignedInput >= 0) values[assignedInput] = id;
     values.push(row.result, codeOfRow(row), messageOfRow(row), row.changesText);
@@ -87,7 +85,7 @@ export type ProgressCallback = (done: number, total: number) => void;
 
 /** The results workbook of SPEC §5.1, written with exceljs's streaming writer. */
 export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: RunInfo, applied?: AppliedIds, onProgress?: ProgressCallback): Promise<void> {
-  const workbook: Workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false });
+  const workbook: Workbook = createWorkbookWriter(path);
   workbook.creator = 'tiersync';
   writeSummary(workbook, plan, run);
 

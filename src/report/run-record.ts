@@ -22,14 +22,14 @@ export function packRunReport(report: KeptRunReport): string | undefined {
   return gzipSync(json).toString('base64');
 }
 
-export function unpackRunReport(packed: string): { plan: SyncPlan; run: RunInfo; applied: Pick<ApplyResult, 'committed' | 'invitations' | 'revisionAfter'> } {
+export function unpackRunReport(packed: string): { plan: SyncPlan; run: RunInfo; applied: Pick<ApplyResult, 'assignedIds' | 'invitations' | 'revisionAfter'> } {
   const kept = JSON.parse(gunzipSync(Buffer.from(packed, 'base64')).toString('utf8')) as KeptRunReport;
   return {
     plan: kept.plan,
     run: { ...kept.run, invitationDrafts: new Map(kept.run.invitationDrafts) },
     applied: {
       revisionAfter: kept.run.revisionAfter,
-      committed: kept.assignedIds.map((id) => ({ tenantId: id, subscriptionId: id }) as never),
+      assignedIds: kept.assignedIds,
       invitations: kept.invitations.map((i) => ({ ...i, resellerName: '', contactEmail: '', token: '' })),
     },
   };

@@ -28,6 +28,14 @@ export function safeCellValue(value: unknown): OutputValue {
 export type Workbook = ExcelJS.stream.xlsx.WorkbookWriter;
 export type Sheet = ExcelJS.Worksheet;
 
+/**
+ * A streaming workbook writer for every file tiersync writes: styles on, and no shared strings
+ * (exceljs would hold every distinct string of the workbook in memory until the end).
+ */
+export function createWorkbookWriter(path: string): Workbook {
+  return new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false });
+}
+
 const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDE4EE' } };
 
 /** A new sheet with its bold, frozen, filterable header row written and committed. */

@@ -75,18 +75,40 @@ const AUDIT_TEXT: TextColumns = AUDIT_COLUMNS.map((c) => c !== 'seq' && c !== 'c
 /** Audit columns that repeat from row to row (a few entities and actions): encoded once. */
 const AUDIT_REPEATED = new Set(['entity', 'action'].map((c) => AUDIT_COLUMNS.indexOf(c as (typeof AUDIT_COLUMNS)[number])));
 
-/** A row's values as bound: non-empty strings of text columns as UTF-8 bytes (an empty one stays '': a 0-byte blob would bind NULL). */
-function bindable(values: SqlValue[], text: TextColumns, repeated?: ReadonlySet<number>, cache?: Map<string, Uint8Array>): SqlValue[] {
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    if (!text[i] || typeof value !== 'string' || value === '') continue;
-    if (repeated?.has(i) && cache) {
-      let bytes = cache.get(value);
-      if (!bytes) cache.set(value, (bytes = Buffer.from(value, 'utf8')));
-      values[i] = bytes;
-    } else values[i] = Buffer.from(value, 'utf8');
+/**
+ * Binds a statement's text values as UTF-8 bytes (sql.js encodes a bound string in JavaScript, a
+ * character at a time; Buffer encodes natively). Each column encodes into a scratch buffer of its own,
+ * reused from row to row: sql.js copies a bound array into its own memory at once, and a new Buffer
+ * per value would allocate gigabytes of short-lived memory at a million rows. An empty string stays '' (a 0-byte blob would bind NULL); values of the `repeated`
+ * columns (a few distinct ones) are encoded once each.
+ */
+class TextBinder {
+  private readonly scratch: Buffer[] = [];
+  private readonly encoded = new Map<string, Uint8Array>();
+
+  constructor(
+    private readonly text: TextColumns,
+    private readonly repeated: ReadonlySet<number> = new Set(),
+  ) {}
+
+  /** `values` with its text columns replaced by their bytes (views of scratch buffers: bind before the next call). */
+  bindable(values: SqlValue[]): SqlValue[] {
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (!this.text[i] || typeof value !== 'string' || value === '') continue;
+      if (this.repeated.has(i)) {
+        let bytes = this.encoded.get(value);
+        if (!bytes) this.encoded.set(value, (bytes = Buffer.from(value, 'utf8')));
+        values[i] = bytes;
+        continue;
+      }
+      let buffer = this.scratch[i];
+      // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+      if (!buffer || buffer.length < value.length * 3) this.scratch[i] = buffer = Buffer.allocUnsafe(Math.max(256, value.length * 3));
+      values[i] = buffer.subarray(0, buffer.write(value, 0, 'utf8'));
+    }
+    return values;
   }
-  return values;
 }
 
 /**
@@ -327,7 +349,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
         throw new StalePlanError(`The plan is stale: it was made against revision ${batch.expectedRevision} of the store, which is now at revision ${revision}; plan again`);
       }
       const statements = new Map<string, ReturnType<Database['prepare']>>();
-      const textColumns = new Map<string, TextColumns>();
+      const binders = new Map<string, TextBinder>();
       try {
         const total = batch.ops.length + batch.audit.length;
         let written = 0;
@@ -341,19 +363,19 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
           if (!stmt) {
             const upsert = upsertSql(kind);
             statements.set(kind, (stmt = db.prepare(upsert.sql)));
-            textColumns.set(kind, upsert.text);
+            binders.set(kind, new TextBinder(upsert.text));
           }
-          stmt.run(bindable(rowOf(kind, op.record), textColumns.get(kind)!));
+          stmt.run(binders.get(kind)!.bindable(rowOf(kind, op.record)));
         }
         const last = rows(db, 'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')[0];
         const lastContext = Number(rows(db, 'SELECT COALESCE(MAX(id), 0) FROM audit_context')[0]?.[0] ?? 0);
         const chain = new AuditChainEncoder(last ? Number(last[0]) : 0, last ? String(last[1]) : AUDIT_GENESIS_HASH, lastContext);
         const insertAudit = db.prepare(`INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_TEXT.map((t) => (t ? TEXT_PARAM : '?')).join(', ')})`);
         statements.set('audit', insertAudit);
-        const encoded = new Map<string, Uint8Array>();
+        const auditBinder = new TextBinder(AUDIT_TEXT, AUDIT_REPEATED);
         for (const entry of batch.audit) {
           tick();
-          insertAudit.run(bindable(chain.encode(entry), AUDIT_TEXT, AUDIT_REPEATED, encoded));
+          insertAudit.run(auditBinder.bindable(chain.encode(entry)));
         }
         const insertContext = db.prepare(`INSERT INTO audit_context (${AUDIT_CONTEXT_COLUMNS.join(', ')}) VALUES (${AUDIT_CONTEXT_COLUMNS.map(() => '?').join(', ')})`);
         statements.set('audit_context', insertContext);

@@ -59,4 +59,14 @@ describe('worksheet rows read from the sheet XML', () => {
     await expect(rowsOf(sheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'), { ...context, sharedStrings: undefined })).rejects.toThrow('has none');
     await expect(rowsOf(sheet('<row r="1"><c r="A1"><v>1</c></row>'))).rejects.toThrow();
   });
+
+  test('rows out of order, or a cell past column XFD, make the part damaged', async () => {
+    await expect(rowsOf(sheet('<row r="5"><c r="A5"><v>1</v></c></row><row r="3"><c r="A3"><v>2</v></c></row>'))).rejects.toThrow('row 3 comes after row 5');
+    await expect(rowsOf(sheet('<row r="2"><c r="A2"><v>1</v></c></row><row r="2"><c r="B2"><v>2</v></c></row>'))).rejects.toThrow('out of order');
+    await expect(rowsOf(sheet('<row r="1"><c r="XFE1"><v>1</v></c></row>'))).rejects.toThrow('beyond column XFD');
+    // A forged reference of many letters is refused at once, not filled with billions of empty cells.
+    await expect(rowsOf(sheet(`<row r="1"><c r="${'Z'.repeat(40)}1"><v>1</v></c></row>`))).rejects.toThrow('beyond column XFD');
+    const widest = await rowsOf(sheet('<row r="1"><c r="XFD1"><v>1</v></c></row>'));
+    expect(widest[0]!.cells).toHaveLength(16_384);
+  });
 });
