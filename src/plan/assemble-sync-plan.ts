@@ -91,7 +91,8 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
     headers: s.headers,
     mapping: s.mapping,
     diags: s.diags,
-    rows: s.rows.map((r) => ({ row: r.row, cells: r.cells, result: 'rejected', diags: r.diags, note: '', changesText: '' })),
+    // Every field a row may get is set here, so a million rows share one shape with no extra property store.
+    rows: s.rows.map((r) => ({ row: r.row, cells: r.cells, result: 'rejected', diags: r.diags, note: '', changesText: '', change: undefined, assignedId: undefined })),
   }));
   const slotsByKind = new Map<SheetKind, Slot[]>();
   batch.sheets.forEach((sheet, si) => {
@@ -148,6 +149,14 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
   for (const kind of SHEET_KINDS) {
     const seenKeys = new Set<string>();
     seen.set(kind, seenKeys);
+    // Notes repeat (`Ordered 12 × Microsoft 365 E3`): kept once each, flat. Each is built from parts,
+    // and a million rows would otherwise keep a million chains of them until the results are written.
+    const notes = new Map<string, string>();
+    const noteOnce = (note: string): string => {
+      let kept = notes.get(note);
+      if (kept === undefined) notes.set(note, (kept = note));
+      return kept;
+    };
     for (const slot of slotsByKind.get(kind) ?? []) {
       const input = inputOf(slot);
       const row = rowOf(slot);
@@ -208,10 +217,15 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
       }
       row.result = decision.result;
       row.diags.push(...decision.diags);
-      row.note = decision.note;
+      row.note = noteOnce(decision.note);
       if (decision.assignedId) row.assignedId = decision.assignedId;
       if (decision.change) {
-        const change = { ...decision.change, source: { file: slot.sheet.file, sheet: slot.sheet.name, row: input.row } } as Change;
+        // Written out field by field: an object spread here made every change a slow-mode object with
+        // a hidden class of its own (freezing it then copied that class): at a million rows, hundreds
+        // of megabytes and millions more objects for every garbage collection to walk.
+        const d = decision.change;
+        const change = { entity: d.entity, key: d.key, action: d.action, before: d.before, after: d.after, fields: d.fields, source: { file: slot.sheet.file, sheet: slot.sheet.name, row: input.row } } as Change;
+        if (d.invite) change.invite = true;
         row.changesText = change.before ? diffRecords(kind, change.before, change.after).text : '';
         row.change = changes.length;
         changes.push(change);
@@ -229,7 +243,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
       const row = rowOf(slot);
       if (row.result === 'rejected' || row.change === undefined) continue;
       dropped.add(row.change);
-      delete row.change;
+      row.change = undefined;
       row.changesText = '';
       refuse(slot, 'order.cancelled', `Order cancelled: ${where(culprit, multiFile, fileNames)} was rejected (${code})`, 'skipped');
     }
@@ -243,7 +257,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
       for (const row of sheet.rows) {
         if (row.result === 'rejected' || row.change === undefined) continue;
         dropped.add(row.change);
-        delete row.change;
+        row.change = undefined;
         row.changesText = '';
         row.result = 'skipped';
         row.code = 'batch.atomic-cancelled';

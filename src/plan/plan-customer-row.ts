@@ -1,3 +1,4 @@
+import { NO_FIELDS } from './sync-plan.js';
 import type { CustomerRecord } from '../core/entities.js';
 import { columnDef, COUNTRIES_REQUIRING_STATE } from '../normalize/columns.js';
 import { diffRecords } from './diff-records.js';
@@ -56,7 +57,7 @@ export function planCustomerRow(scope: RowScope<'Customers'>): RowDecision {
   state.customers.set(row.domain, after);
   if (!before) {
     const via = after.resellerMpnId ? `, managed by reseller ${after.resellerMpnId} (delegated admin)` : '';
-    return { result: 'created', diags: [], note: `Customer account created${via}; credentials in the credential report`, change: { entity: 'customer', key: row.domain, action: 'create', before: null, after, fields: [] } };
+    return { result: 'created', diags: [], note: `Customer account created${via}; credentials in the credential report`, change: { entity: 'customer', key: row.domain, action: 'create', before: null, after, fields: NO_FIELDS } };
   }
   const diff = diffRecords('Customers', before, after);
   if (!diff.fields.length) return { result: 'unchanged', diags: [], note: '', assignedId: before.tenantId };

@@ -1,3 +1,4 @@
+import { NO_FIELDS } from './sync-plan.js';
 import { BILLING_CYCLES, offerKey, type BillingCycle, type OfferRecord } from '../core/entities.js';
 import { columnDef } from '../normalize/columns.js';
 import { diffRecords } from './diff-records.js';
@@ -43,7 +44,7 @@ export function planOfferRow(scope: RowScope<'Offers'>, batchOfferKeys: Readonly
   };
   if (!before) {
     state.offers.set(key, after);
-    return { result: 'created', diags: [], note: 'Offer added to the catalog', change: { entity: 'offer', key, action: 'create', before: null, after, fields: [] } };
+    return { result: 'created', diags: [], note: 'Offer added to the catalog', change: { entity: 'offer', key, action: 'create', before: null, after, fields: NO_FIELDS } };
   }
   const diff = diffRecords('Offers', before, after);
   if (!diff.fields.length) return { result: 'unchanged', diags: [], note: '' };

@@ -1,3 +1,4 @@
+import { NO_FIELDS } from './sync-plan.js';
 import { offerKey, subscriptionNaturalKey, type SubscriptionRecord } from '../core/entities.js';
 import { columnDef } from '../normalize/columns.js';
 import { diffRecords } from './diff-records.js';
@@ -111,7 +112,7 @@ export function planSubscriptionRow(scope: RowScope<'Subscriptions'>, placeholde
 
   state.putSubscription(id ?? placeholderId, after);
   if (!before) {
-    return { result: 'created', diags: [], note: `Ordered ${after.quantity} × ${offer.name}`, change: { entity: 'subscription', key: '', action: 'create', before: null, after, fields: [] } };
+    return { result: 'created', diags: [], note: `Ordered ${after.quantity} × ${offer.name}`, change: { entity: 'subscription', key: '', action: 'create', before: null, after, fields: NO_FIELDS } };
   }
   if (!diff.fields.length) return { result: 'unchanged', diags: [], note: '', assignedId: before.subscriptionId };
   const suspending = before.status === 'active' && after.status === 'suspended';

@@ -1,3 +1,4 @@
+import { NO_FIELDS } from './sync-plan.js';
 import { userKey, type UserRecord } from '../core/entities.js';
 import { diffRecords } from './diff-records.js';
 import type { RowDecision, RowScope } from './row-context.js';
@@ -15,7 +16,7 @@ export function planUserRow(scope: RowScope<'Users'>): RowDecision {
     if (scope.failed) return scope.rejected();
     const after: UserRecord = { email: key, displayName: row.displayName!, roles: row.roles!, status: 'active' };
     state.users.set(key, after);
-    return { result: 'created', diags: [], note: `User ${key} added`, change: { entity: 'user', key, action: 'create', before: null, after, fields: [] } };
+    return { result: 'created', diags: [], note: `User ${key} added`, change: { entity: 'user', key, action: 'create', before: null, after, fields: NO_FIELDS } };
   }
 
   const after: UserRecord = {

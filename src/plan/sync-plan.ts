@@ -31,6 +31,9 @@ export type Change = {
   };
 }[Entity];
 
+/** The `fields` of every created record: one shared, frozen empty list (a million creates, one array). */
+export const NO_FIELDS: string[] = Object.freeze([]) as unknown as string[];
+
 export interface RowRef {
   file: number;
   sheet: string;

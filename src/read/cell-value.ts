@@ -1,17 +1,8 @@
+import { internOwnString } from '../core/intern.js';
 import type { CellValue } from './raw-sheet.js';
 
 /** The most characters a spreadsheet cell holds (Excel's limit). */
 export const MAX_CELL_CHARS = 32_767;
-
-/**
- * A copy of `s` that holds only its own characters. Text cut out of a larger string (as an XML
- * parser cuts cell text out of the chunk it is reading) may keep that whole chunk alive for as long
- * as the cell lives: kept for every row of a large sheet, that is the whole sheet's XML. V8 copies
- * short strings anyway; longer ones are copied here by flattening a concatenation.
- */
-function ownString(s: string): string {
-  return s.length < 13 ? s : (s + ' ').slice(0, -1);
-}
 
 /**
  * One conversion for every shape a cell arrives in: strings are trimmed and NFC-normalized (empty →
@@ -22,7 +13,7 @@ export function toPrimitive(value: unknown): CellValue {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') {
     const s = value.trim().normalize('NFC');
-    return s === '' ? null : ownString(s);
+    return s === '' ? null : internOwnString(s);
   }
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value === 'boolean') return value;

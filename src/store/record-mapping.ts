@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { internString } from '../core/intern.js';
 import type { AuditRecord } from '../core/audit-chain.js';
 import type { BatchRecord, StoreInfo } from './sync-store.js';
 import { offerKey, userKey, type Entity, type InvitationRecord, type RecordOf } from '../core/entities.js';
@@ -60,7 +61,7 @@ function decode(value: unknown, codec: Codec): unknown {
   if (value === null || value === undefined) return null;
   switch (codec) {
     case 'text':
-      return String(value);
+      return internString(String(value));
     case 'int':
       return Number(value);
     case 'bool':

@@ -1,0 +1,38 @@
+/**
+ * A copy of `s` that holds only its own characters. Text cut out of a larger string (as an XML
+ * parser cuts cell text out of the chunk it is reading) may keep that whole chunk alive for as long
+ * as the text lives: kept for every row of a large sheet, that is the whole sheet's XML. V8 copies
+ * short strings anyway; longer ones are copied here by flattening a concatenation.
+ */
+export function ownString(s: string): string {
+  return s.length < 13 ? s : (s + ' ').slice(0, -1);
+}
+
+/** Short texts kept once each (`active`, `monthly`, an offer or MPN ID…), up to this many distinct ones. */
+const MAX_ENTRIES = 65_536;
+const MAX_LENGTH = 24;
+const kept = new Map<string, string>();
+
+/** The kept copy of a short text (kept now if new and there is room). */
+function keptCopy(s: string): string {
+  const known = kept.get(s);
+  if (known !== undefined) return known;
+  const own = ownString(s);
+  if (kept.size < MAX_ENTRIES) kept.set(own, own);
+  return own;
+}
+
+/**
+ * One string object for each short text that a million rows repeat: a sheet or a store holds a few
+ * dozen distinct statuses, billing cycles and offer IDs, which read separately are millions of
+ * strings, each one more object for every garbage collection to walk for as long as the run keeps
+ * them. Longer texts come back as they are.
+ */
+export function internString(s: string): string {
+  return s.length > MAX_LENGTH ? s : keptCopy(s);
+}
+
+/** `internString` for text cut out of a larger string: a longer text comes back as its own copy. */
+export function internOwnString(s: string): string {
+  return s.length > MAX_LENGTH ? ownString(s) : keptCopy(s);
+}
