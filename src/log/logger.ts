@@ -34,5 +34,6 @@ export async function closeLogger(logger: Logger): Promise<void> {
 export function memoryFields(): { rssMb: number; heapUsedMb: number; externalMb: number } {
   const m = process.memoryUsage();
   const mb = (bytes: number) => Math.round(bytes / 1048576);
-  return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), externalMb: mb(m.external + m.arrayBuffers) };
+  // `external` includes the ArrayBuffers (Buffers, the file store's in-memory database).
+  return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), externalMb: mb(m.external) };
 }
