@@ -104,13 +104,44 @@ export const AUDIT_COLUMNS = ['seq', 'context_id', 'entity', 'record_key', 'acti
 /** Columns of an `audit_context` row, in the order of `AuditChainEncoder.contexts`. */
 export const AUDIT_CONTEXT_COLUMNS = ['id', 'batch_id', 'at', 'operator', 'input_name', 'input_sha256'] as const;
 
+/** Columns of an `audit_shape` row (the sorted keys of stored before/after objects), in the order of `AuditChainEncoder.shapes`. */
+export const AUDIT_SHAPE_COLUMNS = ['id', 'keys_json'] as const;
+
+/** The shapes of stored before/after objects by ID, from the rows of `SELECT id, keys_json FROM audit_shape`. */
+export type AuditShapes = ReadonlyMap<number, readonly string[]>;
+
+export function auditShapesOf(rows: Iterable<readonly unknown[]>): Map<number, string[]> {
+  const shapes = new Map<number, string[]>();
+  for (const [id, keys] of rows) shapes.set(Number(id), JSON.parse(String(keys)) as string[]);
+  return shapes;
+}
+
+/**
+ * A before/after value as stored. An object is `[shapeId, v1, …, vn]`: its values in the order of its
+ * sorted keys, the keys stored once in `audit_shape` (a million records of one kind repeat the same
+ * eleven field names). Shape 0 holds a value that is itself an array: `[0, value]`. Anything else, and
+ * every object written before shapes existed, is its JSON text.
+ */
+export function auditValueOf(text: unknown, shapes: AuditShapes): unknown {
+  if (text === null || text === undefined) return null;
+  const json = String(text);
+  if (!json.startsWith('[')) return JSON.parse(json);
+  const [id, ...values] = JSON.parse(json) as [number, ...unknown[]];
+  if (id === 0) return values[0];
+  const keys = shapes.get(id);
+  if (!keys || keys.length !== values.length) throw new Error(`an audit value refers to shape ${id}, which the store does not have`);
+  const out: Record<string, unknown> = {};
+  keys.forEach((key, i) => (out[key] = values[i]));
+  return out;
+}
+
 /** The audit records from seq `placeholder` on, in order, as `auditRecordOf` reads them. */
 export function auditSelectSql(placeholder: string, limit?: number): string {
   return `SELECT a.seq, c.batch_id, c.at, c.operator, a.entity, a.record_key, a.action, a.before_json, a.after_json, c.input_name, c.input_sha256, a.hash FROM audit a JOIN audit_context c ON c.id = a.context_id WHERE a.seq >= ${placeholder} ORDER BY a.seq${limit ? ` LIMIT ${limit}` : ''}`;
 }
 
 /** A row of `auditSelectSql` as the record it stores; `prevHash` is the hash of the record before it. */
-export function auditRecordOf(v: readonly unknown[], prevHash: string): AuditRecord {
+export function auditRecordOf(v: readonly unknown[], prevHash: string, shapes: AuditShapes): AuditRecord {
   return {
     seq: Number(v[0]),
     batchId: String(v[1]),
@@ -119,8 +150,8 @@ export function auditRecordOf(v: readonly unknown[], prevHash: string): AuditRec
     entity: String(v[4]),
     key: String(v[5]),
     action: String(v[6]),
-    before: v[7] === null ? null : JSON.parse(String(v[7])),
-    after: v[8] === null ? null : JSON.parse(String(v[8])),
+    before: auditValueOf(v[7], shapes),
+    after: auditValueOf(v[8], shapes),
     inputName: String(v[9]),
     inputSha256: String(v[10]),
     prevHash,
@@ -129,10 +160,10 @@ export function auditRecordOf(v: readonly unknown[], prevHash: string): AuditRec
 }
 
 /** The records of `rows` (from `auditSelectSql`), each linked to the hash of the one before; `prevHash` is that of the first's predecessor. */
-export function* auditRecordsOf(rows: Iterable<readonly unknown[]>, prevHash: string): Generator<AuditRecord> {
+export function* auditRecordsOf(rows: Iterable<readonly unknown[]>, prevHash: string, shapes: AuditShapes): Generator<AuditRecord> {
   let prev = prevHash;
   for (const v of rows) {
-    const record = auditRecordOf(v, prev);
+    const record = auditRecordOf(v, prev, shapes);
     prev = record.hash;
     yield record;
   }
@@ -167,21 +198,32 @@ export type AuditEntryFields = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
 /**
  * Numbers, chains and encodes one commit's audit entries, from the last record in the store on. Each
  * entry becomes a row of AUDIT_COLUMNS whose hash equals `auditHash({ seq, ...entry, prevHash })`; the
- * canonical JSON of the record is assembled from the canonical JSON of `before` and `after`, which is
- * also the stored text (JSON.parse gives the same values back), so each record is serialized once.
- * Fields of an entry beyond the audit record's are neither stored nor hashed. Contexts new to this
- * commit collect in `contexts`, rows of AUDIT_CONTEXT_COLUMNS to insert with the entries.
+ * canonical JSON of `before` and `after` (for the hash) and their stored form (`auditValueOf`) are made
+ * in one pass over their members. Fields of an entry beyond the audit record's are neither stored nor
+ * hashed. Contexts and shapes new to this commit collect in `contexts` and `shapes`, rows of
+ * AUDIT_CONTEXT_COLUMNS and AUDIT_SHAPE_COLUMNS to insert with the entries.
  */
 export class AuditChainEncoder {
   readonly contexts: SqlValue[][] = [];
+  readonly shapes: SqlValue[][] = [];
   private readonly contextIds = new Map<string, number>();
   private last: { entry: AuditEntryFields; id: number } | undefined;
+  private readonly shapeIds = new Map<string, number>();
+  private lastShapeId = 0;
+  /** The shapes met most recently (an entity's before and after), checked before any key is built. */
+  private recentShapes: Array<{ keys: string[]; id: number }> = [];
 
   constructor(
     private seq: number,
     private prevHash: string,
     private lastContextId: number,
-  ) {}
+    knownShapes: AuditShapes = new Map(),
+  ) {
+    for (const [id, keys] of knownShapes) {
+      this.shapeIds.set(JSON.stringify(keys), id);
+      this.lastShapeId = Math.max(this.lastShapeId, id);
+    }
+  }
 
   private contextOf(e: AuditEntryFields): number {
     const last = this.last?.entry;
@@ -198,17 +240,56 @@ export class AuditChainEncoder {
     return id;
   }
 
+  private shapeOf(keys: string[]): number {
+    for (const recent of this.recentShapes) {
+      if (recent.keys.length === keys.length && recent.keys.every((k, i) => k === keys[i])) return recent.id;
+    }
+    const json = JSON.stringify(keys);
+    let id = this.shapeIds.get(json);
+    if (id === undefined) {
+      this.shapeIds.set(json, (id = ++this.lastShapeId));
+      this.shapes.push([id, json]);
+    }
+    this.recentShapes = [{ keys, id }, ...this.recentShapes.slice(0, 3)];
+    return id;
+  }
+
+  /** The canonical JSON of a before/after value, and its stored text. */
+  private value(value: unknown): { canonical: string; stored: string | null } {
+    if (value === null || value === undefined) return { canonical: 'null', stored: null };
+    if (typeof value !== 'object') {
+      const canonical = canonicalText(value);
+      return { canonical, stored: canonical };
+    }
+    if (Array.isArray(value)) {
+      const canonical = canonicalText(value);
+      return { canonical, stored: `[0,${canonical}]` };
+    }
+    const object = value as Record<string, unknown>;
+    const keys = Object.keys(object)
+      .filter((k) => object[k] !== undefined)
+      .sort();
+    let canonical = '{';
+    let stored = `[${this.shapeOf(keys)}`;
+    keys.forEach((key, i) => {
+      const member = canonicalText(object[key]);
+      canonical += `${i ? ',' : ''}${JSON.stringify(key)}:${member}`;
+      stored += `,${member}`;
+    });
+    return { canonical: `${canonical}}`, stored: `${stored}]` };
+  }
+
   encode(entry: AuditEntryFields): SqlValue[] {
     const contextId = this.contextOf(entry);
-    const before = entry.before === null || entry.before === undefined ? null : canonicalText(entry.before);
-    const after = entry.after === null || entry.after === undefined ? null : canonicalText(entry.after);
+    const before = this.value(entry.before);
+    const after = this.value(entry.after);
     const seq = ++this.seq;
     const q = (value: unknown) => JSON.stringify(String(value));
     // Keys in code-unit order: action, after, at, batchId, before, entity, inputName, inputSha256, key, operator, prevHash, seq.
-    const text = `{"action":${q(entry.action)},"after":${after ?? 'null'},"at":${q(entry.at)},"batchId":${q(entry.batchId)},"before":${before ?? 'null'},"entity":${q(entry.entity)},"inputName":${q(entry.inputName)},"inputSha256":${q(entry.inputSha256)},"key":${q(entry.key)},"operator":${q(entry.operator)},"prevHash":${q(this.prevHash)},"seq":${seq}}`;
+    const text = `{"action":${q(entry.action)},"after":${after.canonical},"at":${q(entry.at)},"batchId":${q(entry.batchId)},"before":${before.canonical},"entity":${q(entry.entity)},"inputName":${q(entry.inputName)},"inputSha256":${q(entry.inputSha256)},"key":${q(entry.key)},"operator":${q(entry.operator)},"prevHash":${q(this.prevHash)},"seq":${seq}}`;
     const hash = createHash('sha256').update(this.prevHash).update(text).digest('hex');
     this.prevHash = hash;
-    return [seq, contextId, String(entry.entity), String(entry.key), String(entry.action), before, after, hash];
+    return [seq, contextId, String(entry.entity), String(entry.key), String(entry.action), before.stored, after.stored, hash];
   }
 }
 

@@ -10,7 +10,7 @@ import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
 import type { StoreTransferSource, TableChunk, TransferValue } from './store-transfer.js';
-import { AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AuditChainEncoder, auditRecordsOf, auditSelectSql, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES } from './record-mapping.js';
+import { AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AuditChainEncoder, auditRecordsOf, auditSelectSql, auditShapesOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES } from './record-mapping.js';
 import type { BatchRecord, CommitBatch, WriteOp, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
 
 /**
@@ -369,7 +369,8 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
         }
         const last = rows(db, 'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')[0];
         const lastContext = Number(rows(db, 'SELECT COALESCE(MAX(id), 0) FROM audit_context')[0]?.[0] ?? 0);
-        const chain = new AuditChainEncoder(last ? Number(last[0]) : 0, last ? String(last[1]) : AUDIT_GENESIS_HASH, lastContext);
+        const shapes = auditShapesOf(rows(db, `SELECT ${AUDIT_SHAPE_COLUMNS.join(', ')} FROM audit_shape`));
+        const chain = new AuditChainEncoder(last ? Number(last[0]) : 0, last ? String(last[1]) : AUDIT_GENESIS_HASH, lastContext, shapes);
         const insertAudit = db.prepare(`INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_TEXT.map((t) => (t ? TEXT_PARAM : '?')).join(', ')})`);
         statements.set('audit', insertAudit);
         const auditBinder = new TextBinder(AUDIT_TEXT, AUDIT_REPEATED);
@@ -380,6 +381,9 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
         const insertContext = db.prepare(`INSERT INTO audit_context (${AUDIT_CONTEXT_COLUMNS.join(', ')}) VALUES (${AUDIT_CONTEXT_COLUMNS.map(() => '?').join(', ')})`);
         statements.set('audit_context', insertContext);
         for (const context of chain.contexts) insertContext.run(context);
+        const insertShape = db.prepare(`INSERT INTO audit_shape (${AUDIT_SHAPE_COLUMNS.join(', ')}) VALUES (?, ?)`);
+        statements.set('audit_shape', insertShape);
+        for (const shape of chain.shapes) insertShape.run(shape);
       } finally {
         for (const stmt of statements.values()) stmt.free();
       }
@@ -438,13 +442,14 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
   async *readAudit(fromSeq = 1): AsyncIterable<AuditRecord> {
     const db = this.usable();
     const prevHash = fromSeq <= 1 ? AUDIT_GENESIS_HASH : String(rows(db, 'SELECT hash FROM audit WHERE seq = ?', [fromSeq - 1])[0]?.[0] ?? '');
+    const shapes = auditShapesOf(rows(db, `SELECT ${AUDIT_SHAPE_COLUMNS.join(', ')} FROM audit_shape`));
     const stmt = db.prepare(auditSelectSql('?'));
     try {
       stmt.bind([fromSeq]);
       const stepped = function* () {
         while (stmt.step()) yield stmt.get();
       };
-      yield* auditRecordsOf(stepped(), prevHash);
+      yield* auditRecordsOf(stepped(), prevHash, shapes);
     } finally {
       stmt.free();
     }

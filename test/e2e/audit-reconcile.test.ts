@@ -55,7 +55,8 @@ describe('audit trail', () => {
 
     // Tampering with one record in the store is detected, and named.
     const seq = Number((await w.sql("SELECT seq FROM audit WHERE entity = 'subscription' ORDER BY seq LIMIT 1"))[0]![0]);
-    await w.sql(`UPDATE audit SET after_json = replace(after_json, '"quantity":4', '"quantity":40') WHERE seq = ${seq}`);
+    await w.sql(`UPDATE audit SET after_json = replace(after_json, ',4,', ',40,') WHERE seq = ${seq}`);
+    expect(String((await w.sql(`SELECT after_json FROM audit WHERE seq = ${seq}`))[0]![0])).toContain(',40,');
     const broken = await w.run(['audit', 'verify']);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain(`broken at record ${seq}: its content does not match its hash`);
@@ -67,14 +68,23 @@ describe('audit trail', () => {
     await writeWorkbook(input, { Customers: [CUSTOMER_HEADERS, customer('oldco')], Subscriptions: [SUBSCRIPTION_HEADERS, subscription('oldco', BASIC, 4)] });
     expect((await w.run(['apply', input])).code).toBe(0);
     const records = Number((await w.sql('SELECT COUNT(*) FROM audit'))[0]![0]);
-    // Back to schema 1: every audit row carries its batch, time, operator, input and previous hash.
+    // Back to schema 1, from the audit export (which has its columns): every audit row carries its
+    // batch, time, operator, input and previous hash, and before/after as JSON objects.
+    const exportedOld = w.path('old-audit.xlsx');
+    expect((await w.run(['audit', 'export', '--out', exportedOld])).code).toBe(0);
+    const text = (v: unknown) => `'${String(v ?? '').replace(/'/g, "''")}'`;
+    const json = (v: unknown) => (v === undefined || v === null || v === '' ? 'NULL' : text(v));
+    const values = (await readWorkbook(exportedOld)).Audit!.map(
+      (r) => `(${r.Seq}, ${text(r['Batch ID'])}, ${text(r.Time)}, ${text(r.Operator)}, ${text(r.Entity)}, ${text(r.Key)}, ${text(r.Action)}, ${json(r.Before)}, ${json(r.After)}, ${text(r.Input)}, ${text(r['Input SHA-256'])}, ${text(r['Previous Hash'])}, ${text(r.Hash)})`,
+    );
+    expect(values).toHaveLength(records);
     await w.sql(`
       CREATE TABLE audit_v1 (seq BIGINT PRIMARY KEY, batch_id TEXT NOT NULL, at TEXT NOT NULL, operator TEXT NOT NULL, entity TEXT NOT NULL, record_key TEXT NOT NULL, action TEXT NOT NULL,
         before_json TEXT, after_json TEXT, input_name TEXT NOT NULL, input_sha256 TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
-      INSERT INTO audit_v1 SELECT a.seq, c.batch_id, c.at, c.operator, a.entity, a.record_key, a.action, a.before_json, a.after_json, c.input_name, c.input_sha256,
-        COALESCE((SELECT p.hash FROM audit p WHERE p.seq = a.seq - 1), '${'0'.repeat(64)}'), a.hash FROM audit a JOIN audit_context c ON c.id = a.context_id;
+      INSERT INTO audit_v1 VALUES ${values.join(',\n')};
       DROP TABLE audit;
       DROP TABLE audit_context;
+      DROP TABLE audit_shape;
       ALTER TABLE audit_v1 RENAME TO audit;
       CREATE INDEX audit_batch ON audit (batch_id);
       DELETE FROM schema_migrations WHERE version = 2;`);
