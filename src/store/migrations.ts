@@ -125,9 +125,7 @@ CREATE TABLE batches (
     name: 'audit context stored once per run',
     // What every entry of a run repeated (batch ID, time, operator, input file and its SHA-256: about
     // 150 bytes, a third of the audit trail) moves to one audit_context row; prev_hash, the hash of
-    // the row before, is no longer stored. New before/after objects are stored as their values, their
-    // keys once in audit_shape (record-mapping's auditValueOf); older rows keep their JSON objects.
-    // The hashes are unchanged: the records are the same.
+    // the row before, is no longer stored. The hashes are unchanged: the records are the same.
     sql: `
 CREATE TABLE audit_context (
   id BIGINT PRIMARY KEY,
@@ -158,6 +156,14 @@ INSERT INTO audit_entries (seq, context_id, entity, record_key, action, before_j
 DROP TABLE audit;
 ALTER TABLE audit_entries RENAME TO audit;
 CREATE INDEX audit_context_batch ON audit_context (batch_id);
+`,
+  },
+  {
+    version: 3,
+    name: 'audit value shapes',
+    // New before/after objects are stored as their values, their keys once in audit_shape
+    // (record-mapping's auditValueOf); older rows keep their JSON objects. Hashes are unchanged.
+    sql: `
 CREATE TABLE audit_shape (
   id BIGINT PRIMARY KEY,
   keys_json TEXT NOT NULL
