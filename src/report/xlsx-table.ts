@@ -96,8 +96,8 @@ type ValueKind = keyof typeof VALUE_TYPE;
 
 /**
  * The parts of exceljs's streaming WorksheetWriter a plain data row is written through: the sheet XML
- * stream (zipped as it is written), the style manager, the comment writer, and the index of the next
- * row exceljs's own row objects start from.
+ * stream (zipped as it is written), the workbook's style manager, and the number of the next row
+ * exceljs's own row objects start from.
  */
 interface WorksheetWriterParts {
   stream: { write(xml: string): void };
@@ -133,8 +133,9 @@ function cellXml(address: string, value: OutputValue, kind: ValueKind, styleId: 
 
 /**
  * A sheet with a bold, frozen, filterable header row, then the rows, for sheets of any length: rows
- * are pulled one at a time from an iterable, never held as a whole, and the event loop turns every few thousand rows so exceljs's zip stream compresses the
- * XML as it comes instead of buffering the whole sheet.
+ * are pulled one at a time from an iterable, never held as a whole, and the event loop turns every
+ * few thousand rows so exceljs's zip stream compresses the XML as it comes instead of buffering the
+ * whole sheet.
  *
  * A plain data row (no note, no hyperlink) is written as XML straight into exceljs's sheet stream, with
  * style IDs from exceljs's own style manager: building exceljs's Row and Cell objects (and its XML
@@ -147,26 +148,22 @@ export async function streamTable(workbook: Workbook, name: string, headers: rea
   const parts = sheet as unknown as WorksheetWriterParts;
   const styles = parts._workbook.styles;
 
-  // Style IDs per kind of value and per fill, registered once: exceljs derives a date's number format
-  // from the value type it first sees a style object with, so each pairing has its own object.
-  const plain = new Map<ValueKind, number>();
-  const filled = new Map<string, number>();
-  const styleOf = (kind: ValueKind, argb?: string): number => {
-    const cache = argb ? filled : plain;
-    const key = argb ? `${argb}:${kind}` : kind;
-    let id = (cache as Map<string, number>).get(key);
-    if (id === undefined) {
-      const style = argb ? { fill: { type: 'pattern', pattern: 'solid', fgColor: { argb } } } : {};
-      (cache as Map<string, number>).set(key, (id = styles.addStyleModel(style, VALUE_TYPE[kind])));
-    }
-    return id;
-  };
+  // One style object per kind of value and fill, for exceljs's rows, and its style ID for the rows
+  // written here: exceljs derives a date's number format from the value type it first sees a style
+  // object with (and caches the ID by object), so each pairing has its own object.
   const exceljsStyles = new Map<string, Partial<ExcelJS.Style>>();
   const exceljsStyle = (kind: string, argb?: string): Partial<ExcelJS.Style> => {
     const key = `${argb ?? ''}:${kind}`;
     let style = exceljsStyles.get(key);
     if (!style) exceljsStyles.set(key, (style = argb ? { fill: { type: 'pattern', pattern: 'solid', fgColor: { argb } } } : {}));
     return style;
+  };
+  const styleIds = new Map<string, number>();
+  const styleOf = (kind: ValueKind, argb?: string): number => {
+    const key = `${argb ?? ''}:${kind}`;
+    let id = styleIds.get(key);
+    if (id === undefined) styleIds.set(key, (id = styles.addStyleModel(exceljsStyle(`xml:${kind}`, argb), VALUE_TYPE[kind])));
+    return id;
   };
   const letters: string[] = [];
   const letter = (column: number) => (letters[column] ??= columnLetter(column));
