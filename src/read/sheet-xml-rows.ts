@@ -2,6 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import { toPrimitive } from './cell-value.js';
+import { exceljsUtils } from './exceljs-utils.js';
 import type { CellValue } from './raw-sheet.js';
 
 /** A row of a worksheet part: its 1-based number and its cells by column (`cells[0]` is column A). */
@@ -33,11 +34,6 @@ function columnOfRef(ref: string): number {
     else break;
   }
   return column;
-}
-
-/** Excel's serial day number as a date (the same arithmetic as exceljs's `excelToDate`). */
-function serialToDate(serial: number, date1904: boolean): Date {
-  return new Date(Math.round((serial - 25569 + (date1904 ? 1462 : 0)) * 86_400_000));
 }
 
 /** `x:row` → `row`: some producers write every element of the sheet with a namespace prefix. */
@@ -153,7 +149,7 @@ export async function* readSheetXmlRows(part: Readable, context: SheetXmlContext
         if (text.trim() === '') return null;
         const number = Number(text);
         if (!Number.isFinite(number)) return toPrimitive(text);
-        return context.isDateStyle(style) ? serialToDate(number, context.date1904) : number;
+        return context.isDateStyle(style) ? exceljsUtils.excelToDate(number, context.date1904) : number;
       }
     }
   };

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { errorDiag, type Diagnostic } from '../core/diagnostics.js';
 import { InputFileError } from '../core/errors.js';
 import { isEmptyRow, MAX_CELL_CHARS } from './cell-value.js';
+import { exceljsUtils } from './exceljs-utils.js';
 import type { CellValue, InputFile, RawHeader, RawRow, RawSheet, ReadOptions } from './raw-sheet.js';
 import { readSheetXmlRows, type SheetXmlContext, type SheetXmlRow } from './sheet-xml-rows.js';
 
@@ -28,12 +29,6 @@ interface WorkbookReaderParts {
   _parseSharedStrings(entry: Readable): AsyncIterable<unknown>;
 }
 
-/** exceljs's test for a date number format (`[ymdhMsb]` outside quotes and brackets). */
-function isDateFormat(format: string | undefined): boolean {
-  if (!format) return false;
-  return /[ymdhMsb]/.test(format.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, ''));
-}
-
 /**
  * What the worksheets' cells refer to: shared strings, date styles (cached per style), the date system.
  * Without a styles part (`stylesRead` false) no cell is a date: exceljs's default style table cannot be queried.
@@ -45,7 +40,7 @@ function sheetContext(reader: WorkbookReaderParts, stylesRead: boolean): SheetXm
     date1904: reader.properties?.model?.date1904 === true,
     isDateStyle(id) {
       let date = dateStyles.get(id);
-      if (date === undefined) dateStyles.set(id, (date = stylesRead && isDateFormat(reader.styles.getStyleModel(id)?.numFmt)));
+      if (date === undefined) dateStyles.set(id, (date = stylesRead && exceljsUtils.isDateFmt(reader.styles.getStyleModel(id)?.numFmt)));
       return date;
     },
   };
@@ -105,8 +100,9 @@ export async function* readXlsxSheets(file: InputFile, options: ReadOptions): As
     await reader._parseWorkbook(open('xl/workbook.xml'));
     const rels = reader.workbookRels ?? [];
     const styles = rels.find((r) => REL_TYPE.styles.test(r.Type));
-    stylesRead = !!styles && parts.has(partPath(styles.Target));
-    if (styles && stylesRead) await reader._parseStyles(open(partPath(styles.Target)));
+    const stylesPart = styles ? partPath(styles.Target) : '';
+    stylesRead = parts.has(stylesPart);
+    if (stylesRead) await reader._parseStyles(open(stylesPart));
     const shared = rels.find((r) => REL_TYPE.sharedStrings.test(r.Type));
     if (shared && parts.has(partPath(shared.Target))) for await (const _ of reader._parseSharedStrings(open(partPath(shared.Target)))) void _;
     sheets = (reader.model?.sheets ?? []).map((s) => {

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
-import { createRequire } from 'node:module';
 import { columnLetter } from '../core/diagnostics.js';
 import { MAX_CELL_CHARS } from '../read/cell-value.js';
+import { exceljsUtils } from '../read/exceljs-utils.js';
 
 /** Characters XML 1.0 cannot carry: stripped so a hostile cell cannot corrupt the workbook. */
 const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -87,9 +87,6 @@ export interface StreamTableOptions {
 /** Rows written between two turns of the event loop, so the zip stream can take the sheet's XML as it is made. */
 const ROWS_PER_TURN = 2000;
 
-/** exceljs's own XML escaping and date serial arithmetic (lib/utils/utils.js). */
-const exceljsUtils = createRequire(import.meta.url)('exceljs/lib/utils/utils.js') as { xmlEncode(text: string): string; dateToExcel(date: Date, date1904?: boolean): number };
-
 /** exceljs's cell value types (doc/enums.js), as its style manager takes them. */
 const VALUE_TYPE = { null: 0, number: 2, string: 3, date: 4, boolean: 9 } as const;
 type ValueKind = keyof typeof VALUE_TYPE;
@@ -148,9 +145,9 @@ export async function streamTable(workbook: Workbook, name: string, headers: rea
   const parts = sheet as unknown as WorksheetWriterParts;
   const styles = parts._workbook.styles;
 
-  // One style object per kind of value and fill, for exceljs's rows, and its style ID for the rows
-  // written here: exceljs derives a date's number format from the value type it first sees a style
-  // object with (and caches the ID by object), so each pairing has its own object.
+  // One style object per kind of value and fill, shared by both kinds of row: exceljs derives a date's
+  // number format from the value type it first sees a style object with, and keeps the style ID of
+  // each object, so each pairing has its own object and the XML rows ask exceljs for its ID.
   const exceljsStyles = new Map<string, Partial<ExcelJS.Style>>();
   const exceljsStyle = (kind: string, argb?: string): Partial<ExcelJS.Style> => {
     const key = `${argb ?? ''}:${kind}`;
@@ -158,13 +155,8 @@ export async function streamTable(workbook: Workbook, name: string, headers: rea
     if (!style) exceljsStyles.set(key, (style = argb ? { fill: { type: 'pattern', pattern: 'solid', fgColor: { argb } } } : {}));
     return style;
   };
-  const styleIds = new Map<string, number>();
-  const styleOf = (kind: ValueKind, argb?: string): number => {
-    const key = `${argb ?? ''}:${kind}`;
-    let id = styleIds.get(key);
-    if (id === undefined) styleIds.set(key, (id = styles.addStyleModel(exceljsStyle(`xml:${kind}`, argb), VALUE_TYPE[kind])));
-    return id;
-  };
+  const styleOf = (kind: ValueKind, argb?: string): number => styles.addStyleModel(exceljsStyle(kind, argb), VALUE_TYPE[kind]);
+  const plainStyles: Partial<Record<ValueKind, number>> = {};
   const letters: string[] = [];
   const letter = (column: number) => (letters[column] ??= columnLetter(column));
 
@@ -203,7 +195,8 @@ export async function streamTable(workbook: Workbook, name: string, headers: rea
       const width = Math.max(safe.length, ...fills.keys());
       for (let column = 1; column <= width; column++) {
         const kind = (kinds[column - 1] ?? 'null') as ValueKind;
-        xml += cellXml(`${letter(column)}${rowNumber}`, safe[column - 1], kind, styleOf(kind, fills.get(column)));
+        const fill = fills.get(column);
+        xml += cellXml(`${letter(column)}${rowNumber}`, safe[column - 1], kind, fill ? styleOf(kind, fill) : (plainStyles[kind] ??= styleOf(kind)));
       }
       pending += `${xml}</row>`;
     }

@@ -5,7 +5,7 @@ import { StalePlanError, StoreError, StoreLockedError, TiersyncError } from '../
 import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { connectPostgres, displayUrl, redacted, type PgClient } from './postgres-connection.js';
-import { AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AuditChainEncoder, auditRecordsOf, auditSelectSql, auditShapesOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES } from './record-mapping.js';
+import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES } from './record-mapping.js';
 import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
 import type { StoreTransferSource, TransferOptions, TransferSummary, TransferValue } from './store-transfer.js';
 import type { BatchRecord, CommitBatch, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
@@ -356,10 +356,8 @@ export class PostgresStore implements SyncStore {
       const progress = (n: number) => batch.onProgress?.((written += n), total);
       await this.writeOps(batch.ops, progress);
 
-      const last = (await client.query({ text: 'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1', rowMode: 'array' })).rows[0];
-      const lastContext = (await client.query({ text: 'SELECT COALESCE(MAX(id), 0) FROM audit_context', rowMode: 'array' })).rows[0]?.[0];
-      const shapes = auditShapesOf((await client.query({ text: `SELECT ${AUDIT_SHAPE_COLUMNS.join(', ')} FROM audit_shape`, rowMode: 'array' })).rows as unknown[][]);
-      const chain = new AuditChainEncoder(last ? Number(last[0]) : 0, last ? String(last[1]) : AUDIT_GENESIS_HASH, Number(lastContext ?? 0), shapes);
+      const arrays = async (text: string) => (await client.query({ text, rowMode: 'array' })).rows as unknown[][];
+      const chain = continueAuditChain((await arrays(AUDIT_CHAIN_END_SQL))[0], await arrays(AUDIT_SHAPES_SQL));
       const audit = this.rowWriter('audit', AUDIT_COLUMNS);
       for (const entries of chunked(batch.audit, DIALECT.rowsPerStatement)) {
         await audit.write(entries.map((entry) => chain.encode(entry)));
@@ -441,7 +439,7 @@ export class PostgresStore implements SyncStore {
       const page = await this.rows(auditSelectSql('$1', AUDIT_PAGE), [next]);
       // Read after the page: a shape is committed with the first record that uses it, and a run may
       // have committed both since the previous page.
-      const shapes = auditShapesOf(await this.rows(`SELECT ${AUDIT_SHAPE_COLUMNS.join(', ')} FROM audit_shape`));
+      const shapes = auditShapesOf(await this.rows(AUDIT_SHAPES_SQL));
       for (const record of auditRecordsOf(page, prevHash, shapes)) {
         prevHash = record.hash;
         yield record;

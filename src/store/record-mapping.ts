@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { internString } from '../core/intern.js';
-import type { AuditRecord } from '../core/audit-chain.js';
+import { AUDIT_GENESIS_HASH, type AuditRecord } from '../core/audit-chain.js';
 import type { BatchRecord, StoreInfo } from './sync-store.js';
 import { offerKey, userKey, type Entity, type InvitationRecord, type RecordOf } from '../core/entities.js';
 
@@ -107,7 +107,13 @@ export const AUDIT_CONTEXT_COLUMNS = ['id', 'batch_id', 'at', 'operator', 'input
 /** Columns of an `audit_shape` row (the sorted keys of stored before/after objects), in the order of `AuditChainEncoder.shapes`. */
 export const AUDIT_SHAPE_COLUMNS = ['id', 'keys_json'] as const;
 
-/** The shapes of stored before/after objects by ID, from the rows of `SELECT id, keys_json FROM audit_shape`. */
+/** Every shape of stored before/after objects (a handful of rows), for `auditShapesOf`. */
+export const AUDIT_SHAPES_SQL = `SELECT ${AUDIT_SHAPE_COLUMNS.join(', ')} FROM audit_shape`;
+
+/** Where a commit's entries continue the chain, as one row on every backend: the last seq, its hash, the last context ID. */
+export const AUDIT_CHAIN_END_SQL = 'SELECT (SELECT MAX(seq) FROM audit), (SELECT hash FROM audit ORDER BY seq DESC LIMIT 1), (SELECT MAX(id) FROM audit_context)';
+
+/** The shapes of stored before/after objects by ID, from the rows of `AUDIT_SHAPES_SQL`. */
 export type AuditShapes = ReadonlyMap<number, readonly string[]>;
 
 export function auditShapesOf(rows: Iterable<readonly unknown[]>): Map<number, string[]> {
@@ -141,7 +147,7 @@ export function auditSelectSql(placeholder: string, limit?: number): string {
 }
 
 /** A row of `auditSelectSql` as the record it stores; `prevHash` is the hash of the record before it. */
-export function auditRecordOf(v: readonly unknown[], prevHash: string, shapes: AuditShapes): AuditRecord {
+function auditRecordOf(v: readonly unknown[], prevHash: string, shapes: AuditShapes): AuditRecord {
   return {
     seq: Number(v[0]),
     batchId: String(v[1]),
@@ -181,16 +187,16 @@ export function canonicalText(value: unknown): string {
     return `${out}]`;
   }
   const object = value as Record<string, unknown>;
-  const keys = Object.keys(object).sort();
   let out = '{';
-  let first = true;
-  for (const key of keys) {
-    const member = object[key];
-    if (member === undefined) continue;
-    out += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalText(member)}`;
-    first = false;
-  }
+  definedKeys(object).forEach((key, i) => (out += `${i ? ',' : ''}${JSON.stringify(key)}:${canonicalText(object[key])}`));
   return `${out}}`;
+}
+
+/** The keys of an object's defined members, in canonical (UTF-16 code unit) order. */
+function definedKeys(object: Record<string, unknown>): string[] {
+  return Object.keys(object)
+    .filter((key) => object[key] !== undefined)
+    .sort();
 }
 
 export type AuditEntryFields = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
@@ -266,9 +272,7 @@ export class AuditChainEncoder {
       return { canonical, stored: `[0,${canonical}]` };
     }
     const object = value as Record<string, unknown>;
-    const keys = Object.keys(object)
-      .filter((k) => object[k] !== undefined)
-      .sort();
+    const keys = definedKeys(object);
     let canonical = '{';
     let stored = `[${this.shapeOf(keys)}`;
     keys.forEach((key, i) => {
@@ -291,6 +295,12 @@ export class AuditChainEncoder {
     this.prevHash = hash;
     return [seq, contextId, String(entry.entity), String(entry.key), String(entry.action), before.stored, after.stored, hash];
   }
+}
+
+/** The encoder that continues the chain from the row of `AUDIT_CHAIN_END_SQL`, knowing the shapes in the rows of `AUDIT_SHAPES_SQL`. */
+export function continueAuditChain(end: readonly unknown[] | undefined, shapeRows: Iterable<readonly unknown[]>): AuditChainEncoder {
+  const hash = end?.[1];
+  return new AuditChainEncoder(Number(end?.[0] ?? 0), hash === null || hash === undefined ? AUDIT_GENESIS_HASH : String(hash), Number(end?.[2] ?? 0), auditShapesOf(shapeRows));
 }
 
 /** Columns of the `batches` table, in the order of `batchRowOf` / `batchRecordOf`. */

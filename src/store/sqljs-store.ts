@@ -10,7 +10,7 @@ import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
 import type { StoreTransferSource, TableChunk, TransferValue } from './store-transfer.js';
-import { AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AuditChainEncoder, auditRecordsOf, auditSelectSql, auditShapesOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES } from './record-mapping.js';
+import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES } from './record-mapping.js';
 import type { BatchRecord, CommitBatch, WriteOp, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
 
 /**
@@ -79,8 +79,9 @@ const AUDIT_REPEATED = new Set(['entity', 'action'].map((c) => AUDIT_COLUMNS.ind
  * Binds a statement's text values as UTF-8 bytes (sql.js encodes a bound string in JavaScript, a
  * character at a time; Buffer encodes natively). Each column encodes into a scratch buffer of its own,
  * reused from row to row: sql.js copies a bound array into its own memory at once, and a new Buffer
- * per value would allocate gigabytes of short-lived memory at a million rows. An empty string stays '' (a 0-byte blob would bind NULL); values of the `repeated`
- * columns (a few distinct ones) are encoded once each.
+ * per value would allocate gigabytes of short-lived memory at a million rows. An empty string stays
+ * '' (a 0-byte blob would bind NULL); values of the `repeated` columns (a few distinct ones) are
+ * encoded once each.
  */
 class TextBinder {
   private readonly scratch: Buffer[] = [];
@@ -367,10 +368,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
           }
           stmt.run(binders.get(kind)!.bindable(rowOf(kind, op.record)));
         }
-        const last = rows(db, 'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')[0];
-        const lastContext = Number(rows(db, 'SELECT COALESCE(MAX(id), 0) FROM audit_context')[0]?.[0] ?? 0);
-        const shapes = auditShapesOf(rows(db, `SELECT ${AUDIT_SHAPE_COLUMNS.join(', ')} FROM audit_shape`));
-        const chain = new AuditChainEncoder(last ? Number(last[0]) : 0, last ? String(last[1]) : AUDIT_GENESIS_HASH, lastContext, shapes);
+        const chain = continueAuditChain(rows(db, AUDIT_CHAIN_END_SQL)[0], rows(db, AUDIT_SHAPES_SQL));
         const insertAudit = db.prepare(`INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_TEXT.map((t) => (t ? TEXT_PARAM : '?')).join(', ')})`);
         statements.set('audit', insertAudit);
         const auditBinder = new TextBinder(AUDIT_TEXT, AUDIT_REPEATED);
@@ -378,12 +376,11 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
           tick();
           insertAudit.run(auditBinder.bindable(chain.encode(entry)));
         }
-        const insertContext = db.prepare(`INSERT INTO audit_context (${AUDIT_CONTEXT_COLUMNS.join(', ')}) VALUES (${AUDIT_CONTEXT_COLUMNS.map(() => '?').join(', ')})`);
-        statements.set('audit_context', insertContext);
-        for (const context of chain.contexts) insertContext.run(context);
-        const insertShape = db.prepare(`INSERT INTO audit_shape (${AUDIT_SHAPE_COLUMNS.join(', ')}) VALUES (?, ?)`);
-        statements.set('audit_shape', insertShape);
-        for (const shape of chain.shapes) insertShape.run(shape);
+        for (const [table, columns, added] of [['audit_context', AUDIT_CONTEXT_COLUMNS, chain.contexts], ['audit_shape', AUDIT_SHAPE_COLUMNS, chain.shapes]] as const) {
+          const insert = db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+          statements.set(table, insert);
+          for (const row of added) insert.run(row);
+        }
       } finally {
         for (const stmt of statements.values()) stmt.free();
       }
@@ -442,7 +439,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
   async *readAudit(fromSeq = 1): AsyncIterable<AuditRecord> {
     const db = this.usable();
     const prevHash = fromSeq <= 1 ? AUDIT_GENESIS_HASH : String(rows(db, 'SELECT hash FROM audit WHERE seq = ?', [fromSeq - 1])[0]?.[0] ?? '');
-    const shapes = auditShapesOf(rows(db, `SELECT ${AUDIT_SHAPE_COLUMNS.join(', ')} FROM audit_shape`));
+    const shapes = auditShapesOf(rows(db, AUDIT_SHAPES_SQL));
     const stmt = db.prepare(auditSelectSql('?'));
     try {
       stmt.bind([fromSeq]);

@@ -1,0 +1,16 @@
+import { createRequire } from 'node:module';
+
+/**
+ * exceljs's own cell helpers (lib/utils/utils.js), for the sheet rows tiersync reads and writes as XML
+ * itself: the same date arithmetic, date-format test and XML escaping as exceljs's reader and writer.
+ */
+export const exceljsUtils = createRequire(import.meta.url)('exceljs/lib/utils/utils.js') as {
+  /** Excel's serial day number as a date. */
+  excelToDate(serial: number, date1904?: boolean): Date;
+  /** A date as Excel's serial day number. */
+  dateToExcel(date: Date, date1904?: boolean): number;
+  /** True for a number format that shows a date or time (`[ymdhMsb]` outside quotes and brackets). */
+  isDateFmt(format: string | undefined): boolean;
+  /** Text with `< > & ' "` escaped and the characters XML cannot carry removed. */
+  xmlEncode(text: string): string;
+};
