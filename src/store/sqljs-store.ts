@@ -208,6 +208,59 @@ async function readWithHeadroom(path: string): Promise<Uint8Array> {
   }
 }
 
+/**
+ * The database file sql.js works on, handed over rather than copied.
+ *
+ * sql.js keeps the database as a file of its in-memory file system, one typed array, and its API
+ * copies it twice more: `new Database(bytes)` stores `bytes.slice()` as the file, and `export()`
+ * copies the file out again. At a full-size store that is 600 MB each, and both copies are alive
+ * at once with the file. A `HandedOverBytes` answers the whole-range `slice()` with itself, so the
+ * file system takes the array we read from disk as the file, and writes land in it in place
+ * (while they fit: past its end the file system moves the file to a larger array). A save then
+ * writes the database's pages straight from that array.
+ */
+class HandedOverBytes extends Uint8Array {
+  override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
+    return (start ?? 0) === 0 && (end === undefined || end >= this.length) ? this : super.slice(start, end);
+  }
+}
+
+/** The file's change counter (header offset 24), which SQLite increments with every write transaction. */
+function changeCounter(bytes: Uint8Array): number {
+  return bytes.length < 100 ? -1 : new DataView(bytes.buffer, bytes.byteOffset, 100).getUint32(24);
+}
+
+/** The array handed to sql.js as its database file, and its change counter when last saved. */
+interface LiveFile {
+  bytes: Uint8Array;
+  savedCounter: number;
+}
+
+/** Open `bytes` as a database whose file is `bytes` itself (see `HandedOverBytes`). */
+function openHandedOver(SQL: SqlJsStatic, bytes: Uint8Array): { db: Database; file: LiveFile } {
+  const handed = new HandedOverBytes(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.length);
+  const file = { bytes: handed, savedCounter: changeCounter(handed) };
+  return { db: new SQL.Database(handed), file };
+}
+
+/**
+ * The bytes to save after a commit: the pages of the handed-over array when it is still the file
+ * sql.js writes (its counter moved since the last save, so writes reached it; the database fits in
+ * it, so the file system never moved the file; a rollback journal header, not WAL), else `export()`.
+ * A ROLLBACK may truncate the file, which moves it: the store forgets the array before that.
+ */
+function bytesToSave(db: Database, file: LiveFile | undefined): { bytes: Uint8Array; inPlace: boolean } {
+  if (file) {
+    const size = Number(rows(db, 'PRAGMA page_count')[0]?.[0]) * Number(rows(db, 'PRAGMA page_size')[0]?.[0]);
+    const counter = changeCounter(file.bytes);
+    if (size >= 100 && size <= file.bytes.length && counter !== file.savedCounter && file.bytes[18] === 1 && file.bytes[19] === 1) {
+      file.savedCounter = counter;
+      return { bytes: file.bytes.subarray(0, size), inPlace: true };
+    }
+  }
+  return { bytes: db.export(), inPlace: false };
+}
+
 /** What a commit adds to the file, generously: a record and its audit entry (with before/after JSON). */
 function expectedGrowth(batch: CommitBatch): number {
   return batch.ops.length * 300 + batch.audit.length * 600;
@@ -220,11 +273,15 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
   readonly capabilities: StoreCapabilities = { serverSide: false };
   private poisoned = false;
   private closed = false;
+  /** How the last commit reached the disk: from sql.js's file in place, or through a copy (`export()`). */
+  lastSave: 'in place' | 'exported' | undefined;
 
   private constructor(
     readonly location: string,
     private db: Database,
     private readonly lock: FileLock | undefined,
+    /** sql.js's database file, when it is the array this store handed over; forgotten when it may have moved. */
+    private file: LiveFile | undefined,
   ) {}
 
   static async open(path: string, options: OpenStoreOptions): Promise<SqlJsStore> {
@@ -237,10 +294,9 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
         if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw new StoreError(`There is no store at ${path}; create one with tiersync init`, { cause });
         throw new StoreError(`The store ${path} cannot be read (${(cause as Error).message})`, { cause });
       }
-      const SQL = await loadSqlJs();
-      const db = new SQL.Database(bytes);
+      const { db, file } = openHandedOver(await loadSqlJs(), bytes);
       tune(db);
-      const store = new SqlJsStore(path, db, lock);
+      const store = new SqlJsStore(path, db, lock, file);
       store.migrate();
       return store;
     } catch (error) {
@@ -264,7 +320,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       const SQL = await loadSqlJs();
       const db = new SQL.Database();
       tune(db);
-      const store = new SqlJsStore(path, db, lock);
+      const store = new SqlJsStore(path, db, lock, undefined);
       store.migrate();
       store.db.run('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url) VALUES (1, ?, 0, ?, ?, ?, ?)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl]);
       await store.commit(initialBatch(options));
@@ -392,12 +448,19 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       if (undo) db.exec('PRAGMA journal_mode = MEMORY');
     } catch (error) {
       if (undo) await this.restore(undo);
-      else db.exec('ROLLBACK');
+      else {
+        // A rollback may truncate the file, which moves it to a new array.
+        this.file = undefined;
+        db.exec('ROLLBACK');
+      }
       if (error instanceof TiersyncError) throw error;
       throw new StoreError(`The changes could not be written to the store (${(error as Error).message}); nothing was applied`, { cause: error });
     }
     try {
-      await saveDurably(this.location, db.export());
+      const { bytes, inPlace } = bytesToSave(db, this.file);
+      if (!inPlace) this.file = undefined;
+      this.lastSave = inPlace ? 'in place' : 'exported';
+      await saveDurably(this.location, bytes);
     } catch (error) {
       this.poisoned = true;
       throw new StoreError(`The store file ${this.location} could not be saved (${(error as Error).message}); the previous version is intact and nothing was applied`, { cause: error });
@@ -418,22 +481,22 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     if (growth < headroomFor(size) * 2) return undefined;
     const image = this.db.export();
     if (!headerPagesValid(image, image.length)) return undefined;
-    const SQL = await loadSqlJs();
-    const next = new SQL.Database(withHeadroom(image, growth + headroomFor(size)));
+    const { db: next, file } = openHandedOver(await loadSqlJs(), withHeadroom(image, growth + headroomFor(size)));
     tune(next);
     next.exec('PRAGMA journal_mode = OFF');
     this.db.close();
     this.db = next;
+    this.file = file;
     return image;
   }
 
   /** Back to the image taken before a failed commit that ran without a journal. */
   private async restore(image: Uint8Array): Promise<void> {
-    const SQL = await loadSqlJs();
-    const previous = new SQL.Database(image);
+    const { db: previous, file } = openHandedOver(await loadSqlJs(), image);
     tune(previous);
     this.db.close();
     this.db = previous;
+    this.file = file;
   }
 
   async *readAudit(fromSeq = 1): AsyncIterable<AuditRecord> {

@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import initSqlJs from 'sql.js';
+import { verifyAuditChain } from '../../src/core/audit-chain.js';
+import type { CustomerRecord } from '../../src/core/entities.js';
+import { StalePlanError } from '../../src/core/errors.js';
+import { SqlJsStore } from '../../src/store/sqljs-store.js';
+import type { AuditEntry, CommitBatch, WriteOp } from '../../src/store/sync-store.js';
+
+/**
+ * The file store saves its database from sql.js's own file, without copying it, as long as that
+ * file is the array the store handed over; whenever it may not be (the file outgrew the array, a
+ * rollback) it saves through `export()`. Either way the file on disk is the committed database.
+ */
+
+const NOW = '2026-03-01T10:00:00.000Z';
+const OPERATOR = 'admin@provider.example';
+
+function customer(domain: string, note = ''): CustomerRecord {
+  return { domain, tenantId: randomUUID(), companyName: `${domain} Ltd${note}`, contactFirstName: 'Ana', contactLastName: 'Silva', contactEmail: `ana@${domain}`, phone: null, addressLine1: '1 Main Street', addressLine2: null, city: 'Paris', stateRegion: null, postalCode: '75002', country: 'FR', language: 'fr-FR', resellerMpnId: null, resellerAdmin: false, createdAt: NOW };
+}
+
+function batchOf(expectedRevision: number, records: CustomerRecord[]): CommitBatch {
+  const batchId = randomUUID();
+  const ops: WriteOp[] = records.map((record) => ({ kind: 'upsert', entity: 'customer', record }));
+  const audit: AuditEntry[] = records.map((r) => ({ batchId, at: NOW, operator: OPERATOR, entity: 'customer', key: r.domain, action: 'create', before: null, after: r, inputName: 'in.xlsx', inputSha256: 'ab'.repeat(32) }));
+  return { expectedRevision, ops, audit, batch: { batchId, mode: 'apply', operator: OPERATOR, startedAt: NOW, finishedAt: NOW, inputs: [{ name: 'in.xlsx', sha256: 'ab'.repeat(32) }], counts: { Customers: { created: records.length } }, revisionBefore: expectedRevision, details: null } };
+}
+
+function domains(prefix: string, n: number, note = ''): CustomerRecord[] {
+  return Array.from({ length: n }, (_, i) => customer(`${prefix}${i}.example`, note));
+}
+
+/** What another program finds in the file: SQLite's integrity check, the customers and the revision. */
+async function onDisk(path: string): Promise<{ integrity: string; customers: number; revision: number }> {
+  const SQL = await initSqlJs();
+  const db = new SQL.Database(readFileSync(path));
+  try {
+    const one = (sql: string) => db.exec(sql)[0]!.values[0]![0];
+    return { integrity: String(one('PRAGMA integrity_check')), customers: Number(one('SELECT COUNT(*) FROM customers')), revision: Number(one('SELECT revision FROM store_meta')) };
+  } finally {
+    db.close();
+  }
+}
+
+describe('file store: saving the committed database', () => {
+  const opened: SqlJsStore[] = [];
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+  });
+
+  async function fresh(): Promise<string> {
+    const path = join(mkdtempSync(join(tmpdir(), 'tiersync-save-')), 'store.db');
+    await SqlJsStore.init(path, { now: NOW, operator: OPERATOR, provider: { mpnId: '1000001', name: 'Contoso Distribution', portalUrl: 'https://portal.example' }, admin: { email: OPERATOR, displayName: 'Admin', roles: ['Global admin'], status: 'active' }, offers: [] });
+    return path;
+  }
+
+  async function open(path: string): Promise<SqlJsStore> {
+    const store = await SqlJsStore.open(path, { write: true, lockTimeoutSeconds: 0 });
+    opened.push(store);
+    return store;
+  }
+
+  it('writes commits from the database file in place, in small and large commits and across commits of one session', async () => {
+    const path = await fresh();
+    let store = await open(path);
+    // Large enough to reload the image with room for the growth first.
+    expect(await store.commit(batchOf(1, domains('big', 12_000)))).toBe(2);
+    expect(store.lastSave).toBe('in place');
+    expect(await onDisk(path)).toEqual({ integrity: 'ok', customers: 12_000, revision: 2 });
+
+    expect(await store.commit(batchOf(2, domains('small', 50)))).toBe(3);
+    expect(store.lastSave).toBe('in place');
+    expect(await onDisk(path)).toEqual({ integrity: 'ok', customers: 12_050, revision: 3 });
+    await store.close();
+
+    store = await open(path);
+    expect(await store.commit(batchOf(3, domains('again', 50)))).toBe(4);
+    expect(store.lastSave).toBe('in place');
+    expect(await onDisk(path)).toEqual({ integrity: 'ok', customers: 12_100, revision: 4 });
+    // The audit trail in the file chains unbroken: init's entries, then each customer's.
+    expect(await verifyAuditChain(store.readAudit())).toEqual({ records: 12_102 });
+  });
+
+  it('saves through a copy once the database outgrew the file it was handed, and after a rollback', async () => {
+    const path = await fresh();
+    const store = await open(path);
+    // Records far larger than a commit is expected to add: the writes pass the end of the room made for them.
+    expect(await store.commit(batchOf(1, domains('wide', 300, 'x'.repeat(40_000))))).toBe(2);
+    expect(store.lastSave).toBe('exported');
+    expect(await onDisk(path)).toEqual({ integrity: 'ok', customers: 300, revision: 2 });
+    expect(await store.commit(batchOf(2, domains('next', 10)))).toBe(3);
+    expect(await onDisk(path)).toEqual({ integrity: 'ok', customers: 310, revision: 3 });
+    await store.close();
+
+    const again = await open(path);
+    await expect(again.commit(batchOf(1, domains('stale', 10)))).rejects.toThrow(StalePlanError);
+    expect(await again.commit(batchOf(3, domains('after', 10)))).toBe(4);
+    expect(again.lastSave).toBe('exported');
+    expect(await onDisk(path)).toEqual({ integrity: 'ok', customers: 320, revision: 4 });
+  });
+});
