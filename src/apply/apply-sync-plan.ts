@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { adminUserName } from '../core/customer-domain.js';
-import type { CustomerRecord, InvitationRecord, ResellerRecord, SubscriptionRecord } from '../core/entities.js';
+import type { InvitationRecord, ResellerRecord } from '../core/entities.js';
 import { countResults, type Change, type SyncPlan } from '../plan/sync-plan.js';
-import type { AuditEntry, BatchRecord, SyncStore, WriteOp } from '../store/sync-store.js';
+import type { AuditEntry, BatchRecord, Sequence, SyncStore, WriteOp } from '../store/sync-store.js';
 import { generateInvitationToken, generateTemporaryPassword, hashToken } from './secrets.js';
 
 /** A new customer's sign-in, shown once in the credential report and nowhere else. */
@@ -67,44 +67,61 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
   const { now } = options;
   const snapshot = await store.loadSnapshot({ customers: [], subscriptionsOfCustomers: [], subscriptionIds: [] });
   const openInvitation = new Map(snapshot.openInvitations.map((i) => [i.resellerMpnId, i]));
-  const ops: WriteOp[] = [];
-  const audit: AuditEntry[] = [];
+  // The writes and audit entries, by position: a number is the index of the change whose record it
+  // writes (made when the store asks for it, see `recordOf`), an object is written as it is
+  // (invitations). A million-change commit then holds its IDs, not a second copy of every record.
+  const ops: (number | WriteOp)[] = [];
+  const audit: (number | AuditEntry)[] = [];
   const assignedIds: (string | null)[] = [];
   const credentials: IssuedCredential[] = [];
   const invitations: IssuedInvitation[] = [];
   const inputOf = (change: Change) => plan.inputs[change.source?.file ?? 0] ?? { name: '', sha256: '' };
-  const record = (change: Change, key: string, action: string, before: unknown, after: unknown, entity: string = change.entity) => {
+  const entryOf = (change: Change, key: string, action: string, before: unknown, after: unknown, entity: string = change.entity): AuditEntry => {
     const input = inputOf(change);
-    audit.push({ batchId: options.batchId, at: now, operator: plan.operator, entity, key, action, before, after, inputName: input.name, inputSha256: input.sha256 });
+    return { batchId: options.batchId, at: now, operator: plan.operator, entity, key, action, before, after, inputName: input.name, inputSha256: input.sha256 };
+  };
+  /** The record a change writes: as planned, with the ID and creation time of a new customer or subscription. */
+  const recordOf = (index: number): Change['after'] => {
+    const change = plan.changes[index]!;
+    if (change.action !== 'create') return change.after;
+    if (change.entity === 'customer') return { ...change.after, tenantId: assignedIds[index]!, createdAt: now };
+    if (change.entity === 'subscription') return { ...change.after, subscriptionId: assignedIds[index]!, createdAt: now };
+    return change.after;
+  };
+  const keyOf = (change: Change, index: number): string => {
+    switch (change.entity) {
+      case 'customer':
+        return change.after.domain;
+      case 'subscription':
+        return assignedIds[index]!;
+      case 'reseller':
+        return change.after.mpnId;
+      default:
+        return change.key;
+    }
   };
 
-  for (const change of plan.changes) {
+  for (const [index, change] of plan.changes.entries()) {
     switch (change.entity) {
       case 'customer': {
-        const after: CustomerRecord = change.action === 'create' ? { ...change.after, tenantId: randomUUID(), createdAt: now } : change.after;
+        const tenantId = change.action === 'create' ? randomUUID() : change.after.tenantId;
         if (change.action === 'create') {
           credentials.push({
-            domain: after.domain,
-            companyName: after.companyName,
-            tenantId: after.tenantId,
-            adminUserName: adminUserName(after.domain),
+            domain: change.after.domain,
+            companyName: change.after.companyName,
+            tenantId,
+            adminUserName: adminUserName(change.after.domain),
             temporaryPassword: generateTemporaryPassword(),
-            resellerMpnId: after.resellerMpnId,
+            resellerMpnId: change.after.resellerMpnId,
             createdAt: now,
           });
         }
-        ops.push({ kind: 'upsert', entity: 'customer', record: after });
-        record(change, after.domain, change.action, change.before, after);
-        assignedIds.push(after.tenantId);
+        assignedIds.push(tenantId);
         break;
       }
-      case 'subscription': {
-        const after: SubscriptionRecord = change.action === 'create' ? { ...change.after, subscriptionId: randomUUID(), createdAt: now } : change.after;
-        ops.push({ kind: 'upsert', entity: 'subscription', record: after });
-        record(change, after.subscriptionId, change.action, change.before, after);
-        assignedIds.push(after.subscriptionId);
+      case 'subscription':
+        assignedIds.push(change.action === 'create' ? randomUUID() : change.after.subscriptionId);
         break;
-      }
       case 'reseller': {
         const after: ResellerRecord = change.after;
         const open = openInvitation.get(after.mpnId);
@@ -113,8 +130,8 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
           ops.push({ kind: 'upsert-invitation', record: closed });
           openInvitation.delete(after.mpnId);
         }
-        ops.push({ kind: 'upsert', entity: 'reseller', record: after });
-        record(change, after.mpnId, change.action, change.before, after);
+        ops.push(index);
+        audit.push(index);
         if (change.invite) {
           const token = generateInvitationToken();
           const invitation: InvitationRecord = {
@@ -127,22 +144,37 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
             acceptedAt: null,
           };
           ops.push({ kind: 'upsert-invitation', record: invitation });
-          record(change, after.mpnId, 'invite', null, { invitationId: invitation.id, contactEmail: after.contactEmail, expiresAt: invitation.expiresAt }, 'invitation');
+          audit.push(entryOf(change, after.mpnId, 'invite', null, { invitationId: invitation.id, contactEmail: after.contactEmail, expiresAt: invitation.expiresAt }, 'invitation'));
           invitations.push({ resellerMpnId: after.mpnId, resellerName: after.name, contactEmail: after.contactEmail, token, expiresAt: invitation.expiresAt });
         }
         assignedIds.push(null);
-        break;
+        continue;
       }
       case 'user':
-      case 'offer': {
-        ops.push({ kind: 'upsert', entity: change.entity, record: change.after } as WriteOp);
-        record(change, change.key, change.action, change.before, change.after);
+      case 'offer':
         assignedIds.push(null);
         break;
-      }
     }
+    ops.push(index);
+    audit.push(index);
   }
 
+  const writes: Sequence<WriteOp> = {
+    length: ops.length,
+    at: (i) => {
+      const op = ops[i]!;
+      return typeof op === 'number' ? ({ kind: 'upsert', entity: plan.changes[op]!.entity, record: recordOf(op) } as WriteOp) : op;
+    },
+  };
+  const entries: Sequence<AuditEntry> = {
+    length: audit.length,
+    at: (i) => {
+      const entry = audit[i]!;
+      if (typeof entry !== 'number') return entry;
+      const change = plan.changes[entry]!;
+      return entryOf(change, keyOf(change, entry), change.action, change.before, recordOf(entry));
+    },
+  };
   if (!ops.length) {
     return { batchId: options.batchId, revisionBefore: plan.revision, revisionAfter: plan.revision, assignedIds, credentials, invitations };
   }
@@ -150,8 +182,8 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
   const counts = countResults(plan) as BatchRecord['counts'];
   const revisionAfter = await store.commit({
     expectedRevision: plan.revision,
-    ops,
-    audit,
+    ops: writes,
+    audit: entries,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     batch: {
       batchId: options.batchId,

@@ -3,6 +3,7 @@ import { hashToken } from '../apply/secrets.js';
 import { EXIT, type ExitCode } from '../core/exit-codes.js';
 import { UsageError } from '../core/errors.js';
 import type { ResellerRecord } from '../core/entities.js';
+import type { WriteOp } from '../store/sync-store.js';
 import type { CliContext } from './context.js';
 import { openStore } from './store-factory.js';
 
@@ -45,7 +46,7 @@ export async function runAccept(ctx: CliContext, args: { token?: string; link?: 
       ops: [
         { kind: 'upsert', entity: 'reseller', record: after },
         { kind: 'upsert-invitation', record: { ...invitation, status: 'accepted', acceptedAt: now } },
-      ],
+      ] satisfies WriteOp[],
       audit: [
         { ...audit, entity: 'reseller', key: before.mpnId, action: 'accept', before, after },
         { ...audit, entity: 'invitation', key: before.mpnId, action: 'accept', before: { invitationId: invitation.id, status: 'open' }, after: { invitationId: invitation.id, status: 'accepted' } },

@@ -5,7 +5,7 @@ import { StalePlanError, StoreError, StoreLockedError, TiersyncError } from '../
 import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { connectPostgres, displayUrl, redacted, type PgClient } from './postgres-connection.js';
-import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES } from './record-mapping.js';
+import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder } from './record-mapping.js';
 import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
 import type { StoreTransferSource, TransferOptions, TransferSummary, TransferValue } from './store-transfer.js';
 import type { BatchRecord, CommitBatch, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
@@ -359,9 +359,12 @@ export class PostgresStore implements SyncStore {
       const arrays = async (text: string) => (await client.query({ text, rowMode: 'array' })).rows as unknown[][];
       const chain = continueAuditChain((await arrays(AUDIT_CHAIN_END_SQL))[0], await arrays(AUDIT_SHAPES_SQL));
       const audit = this.rowWriter('audit', AUDIT_COLUMNS);
-      for (const entries of chunked(batch.audit, DIALECT.rowsPerStatement)) {
-        await audit.write(entries.map((entry) => chain.encode(entry)));
-        progress(entries.length);
+      for (let start = 0; start < batch.audit.length; start += DIALECT.rowsPerStatement) {
+        const end = Math.min(batch.audit.length, start + DIALECT.rowsPerStatement);
+        const encoded: Row[] = [];
+        for (let i = start; i < end; i++) encoded.push(chain.encode(batch.audit.at(i)!));
+        await audit.write(encoded);
+        progress(end - start);
       }
       await audit.end();
       await this.insertRows('audit_context', AUDIT_CONTEXT_COLUMNS, chain.contexts);
@@ -386,26 +389,8 @@ export class PostgresStore implements SyncStore {
    * twice goes into the next statement, since one statement cannot update a row twice.
    */
   private async writeOps(ops: CommitBatch['ops'], progress: (n: number) => void): Promise<void> {
-    // Sort positions, not row copies: a million rows are encoded a statement's worth at a time.
-    const kinds: Kind[] = ops.map((op) => (op.kind === 'upsert' ? op.entity : 'invitation'));
-    const keys: string[] = ops.map((op, i) => TABLES[kinds[i]!].keyOf(op.record as unknown as Record<string, unknown>));
-    const byTable = new Map<string, number[]>();
-    ops.forEach((_, i) => {
-      const table = TABLES[kinds[i]!].table;
-      let positions = byTable.get(table);
-      if (!positions) byTable.set(table, (positions = []));
-      positions.push(i);
-    });
-    const order: number[] = [];
-    for (const table of [...byTable.keys()].sort()) {
-      const positions = byTable.get(table)!;
-      positions.sort((a, b) => {
-        const ka = keys[a]!;
-        const kb = keys[b]!;
-        return ka < kb ? -1 : ka > kb ? 1 : a - b;
-      });
-      for (const i of positions) order.push(i);
-    }
+    // Positions are sorted, not rows: a million rows are made and encoded a statement's worth at a time.
+    const { order, kinds, keys } = writeOrder(ops);
     let bucket: { kind: Kind; rows: Row[]; keys: Set<string> } | undefined;
     let writer: ReturnType<PostgresStore['rowWriter']> | undefined;
     let writerKind: Kind | undefined;
@@ -425,7 +410,7 @@ export class PostgresStore implements SyncStore {
       const key = keys[i]!;
       if (bucket && (bucket.kind !== kind || bucket.keys.has(key) || bucket.rows.length >= DIALECT.rowsPerStatement)) await flush();
       bucket ??= { kind, rows: [], keys: new Set() };
-      bucket.rows.push(rowOf(kind, ops[i]!.record));
+      bucket.rows.push(rowOf(kind, ops.at(i)!.record));
       bucket.keys.add(key);
     }
     await flush();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { internString } from '../core/intern.js';
 import { AUDIT_GENESIS_HASH, type AuditRecord } from '../core/audit-chain.js';
-import type { BatchRecord, StoreInfo } from './sync-store.js';
+import type { BatchRecord, Sequence, StoreInfo, WriteOp } from './sync-store.js';
 import { offerKey, userKey, type Entity, type InvitationRecord, type RecordOf } from '../core/entities.js';
 
 /** How a record field is stored. */
@@ -72,6 +72,34 @@ function decode(value: unknown, codec: Codec): unknown {
 }
 
 /** Column names of a table, key first: the order of `rowOf` and of SELECT lists. */
+/**
+ * The order in which a commit writes `ops`: table by table (by table name), in primary-key order
+ * within a table, so B-tree inserts walk the index in order and both backends write rows in the same
+ * order. The last op for a key still wins: ops on one key keep their order. Positions are sorted,
+ * not records: each op is asked for here for its key, then again when written, and never held.
+ */
+export function writeOrder(ops: Sequence<WriteOp>): { order: Uint32Array; kinds: (Entity | 'invitation')[]; keys: string[] } {
+  const kinds: (Entity | 'invitation')[] = new Array(ops.length);
+  const keys: string[] = new Array(ops.length);
+  const order = new Uint32Array(ops.length);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops.at(i)!;
+    const kind = op.kind === 'upsert' ? op.entity : 'invitation';
+    kinds[i] = kind;
+    keys[i] = TABLES[kind].keyOf(op.record as unknown as Record<string, unknown>);
+    order[i] = i;
+  }
+  order.sort((a, b) => {
+    const ta = TABLES[kinds[a]!].table;
+    const tb = TABLES[kinds[b]!].table;
+    if (ta !== tb) return ta < tb ? -1 : 1;
+    const ka = keys[a]!;
+    const kb = keys[b]!;
+    return ka < kb ? -1 : ka > kb ? 1 : a - b;
+  });
+  return { order, kinds, keys };
+}
+
 export function columnsOf(kind: Entity | 'invitation'): string[] {
   const map = TABLES[kind];
   return [map.key, ...map.fields.map(([, column]) => column)];

@@ -10,7 +10,7 @@ import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
 import type { StoreTransferSource, TableChunk, TransferValue } from './store-transfer.js';
-import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES } from './record-mapping.js';
+import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder } from './record-mapping.js';
 import type { BatchRecord, CommitBatch, WriteOp, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
 
 /**
@@ -120,15 +120,6 @@ class TextBinder {
  */
 function tune(db: Database): void {
   db.exec('PRAGMA journal_mode = MEMORY; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536');
-}
-
-/** Upserts grouped by table and ordered by primary key: B-tree inserts then walk the index in order. */
-function orderedOps(ops: readonly WriteOp[]): WriteOp[] {
-  const kindOf = (op: WriteOp) => (op.kind === 'upsert' ? op.entity : 'invitation');
-  const keyed = ops.map((op, index) => ({ op, index, table: kindOf(op), key: TABLES[kindOf(op)].keyOf(op.record as unknown as Record<string, unknown>) }));
-  // Stable on equal keys, so the last upsert of a record still wins.
-  keyed.sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : a.index - b.index));
-  return keyed.map((k) => k.op);
 }
 
 /**
@@ -413,9 +404,11 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
         const tick = () => {
           if (++written % 10_000 === 0) batch.onProgress?.(written, total);
         };
-        for (const op of orderedOps(batch.ops)) {
+        const { order, kinds } = writeOrder(batch.ops);
+        for (const position of order) {
           tick();
-          const kind = op.kind === 'upsert' ? op.entity : 'invitation';
+          const op = batch.ops.at(position)!;
+          const kind = kinds[position]!;
           let stmt = statements.get(kind);
           if (!stmt) {
             const upsert = upsertSql(kind);
@@ -428,9 +421,9 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
         const insertAudit = db.prepare(`INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_TEXT.map((t) => (t ? TEXT_PARAM : '?')).join(', ')})`);
         statements.set('audit', insertAudit);
         const auditBinder = new TextBinder(AUDIT_TEXT, AUDIT_REPEATED);
-        for (const entry of batch.audit) {
+        for (let i = 0; i < batch.audit.length; i++) {
           tick();
-          insertAudit.run(auditBinder.bindable(chain.encode(entry)));
+          insertAudit.run(auditBinder.bindable(chain.encode(batch.audit.at(i)!)));
         }
         for (const [table, columns, added] of [['audit_context', AUDIT_CONTEXT_COLUMNS, chain.contexts], ['audit_shape', AUDIT_SHAPE_COLUMNS, chain.shapes]] as const) {
           const insert = db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
@@ -549,6 +542,8 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     if (this.closed) return;
     this.closed = true;
     this.db.close();
+    // The database file is the array this store handed over: let it go with the store.
+    this.file = undefined;
     await this.lock?.release();
   }
 }

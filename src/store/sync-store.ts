@@ -71,11 +71,22 @@ export interface BatchRecord {
   details: unknown;
 }
 
+/**
+ * A list read by position: an array, or items made when asked for, so that a commit of a million
+ * records never holds every record (and every audit entry) at once. `at` may make a new object at
+ * each call; a store takes what it needs of it and lets it go.
+ */
+export interface Sequence<T> {
+  readonly length: number;
+  at(index: number): T | undefined;
+}
+
 export interface CommitBatch {
   /** The revision the changes were planned against: a different current revision fails with StalePlanError. */
   expectedRevision: number;
-  ops: WriteOp[];
-  audit: AuditEntry[];
+  ops: Sequence<WriteOp>;
+  /** In chain order. */
+  audit: Sequence<AuditEntry>;
   /** Written with `revisionAfter` filled in by the store. */
   batch: Omit<BatchRecord, 'revisionAfter'>;
   /** Optional: told now and then how many of the ops and audit entries are written (display only). */
