@@ -18,6 +18,7 @@ import { ingestInputs, type Ingested } from './ingest.js';
 import type { CliContext } from './context.js';
 import { openStore } from './store-factory.js';
 import { memoryFields } from '../log/logger.js';
+import { collectBetweenStages } from '../core/stage-gc.js';
 
 export interface BatchOptions {
   mode: RunMode | 'catalog-import';
@@ -34,6 +35,16 @@ export interface BatchOptions {
   /** Refuse a prune that removes or suspends more than this percentage of a sheet's records. */
   maxPrunePercent: number;
 }
+
+/**
+ * Rows planned between two collections of the planning stage's garbage. Planning a million rows
+ * turns the validated rows into garbage as it goes (each is dropped once planned) while the plan
+ * grows; left to itself V8 lets the heap reach about twice what was alive at its last collection
+ * before collecting again. A collection every 500,000 rows keeps the planning stage's peak nearer what
+ * is alive (a full-scale import: 2.16 GB -> 1.83 GB, for ~1.5 s a collection; every 250,000 rows:
+ * 1.80 GB for twice the time).
+ */
+const ROWS_PER_COLLECTION = 500_000;
 
 /** The guard against wiping the store with an incomplete master file: a sentence per sheet over the bound. */
 export function pruneOverLimit(plan: SyncPlan, maxPercent: number): string[] {
@@ -103,9 +114,15 @@ export async function runBatch(ctx: CliContext, options: BatchOptions): Promise<
       prune: options.prune,
       resendExpired: options.resendExpired,
       invitationDays: ctx.invitationDays,
+      onProgress: (planned, total) => {
+        ctx.terminal.progress('Planning rows', planned, total, planStarted);
+        if (planned % ROWS_PER_COLLECTION === 0) collectBetweenStages();
+      },
     });
+    ctx.terminal.clearProgress();
     ingested = undefined;
     snapshot = undefined;
+    collectBetweenStages();
     ctx.log.info('plan assembled', { event: 'plan.done', batchId, changes: plan.changes.length, counts: countResults(plan), memory: memoryFields() });
     const overLimit = pruneOverLimit(plan, options.maxPrunePercent);
     if (overLimit.length) {
@@ -211,6 +228,7 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
   // writer lock and, for the file store, the in-memory database (at a million rows, gigabytes that
   // would otherwise stay alive, and keep the garbage collector busy, while the results are written).
   await store.close();
+  collectBetweenStages();
   ctx.log.info('changes committed', { event: 'apply.done', batchId: run.batchId, changes: plan.changes.length, revisionBefore: applied.revisionBefore, revisionAfter: applied.revisionAfter, memory: memoryFields() });
   const credentialReports = staged.paths.filter((p) => p.endsWith('.xlsx'));
   await report(ctx, plan, runInfo(applied.revisionAfter), run.files, applied, { credentials: credentialReports, invitations: staged.paths.filter((p) => p.endsWith('.eml')) });
@@ -225,7 +243,7 @@ async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan,
 }
 
 /**
- * A lower bound of the JSON a kept run report would take (each row's cells and note, each change's
+ * A lower bound of the JSON a kept run report would take (each row's packed cells and note, each change's
  * record): when even that is over the bound, the report is not serialized at all — at a million rows
  * that is hundreds of megabytes of JSON made only to be thrown away.
  */
@@ -233,8 +251,7 @@ function reportCertainlyTooLarge(plan: SyncPlan): boolean {
   let bytes = 0;
   for (const sheet of plan.sheets) {
     for (const row of sheet.rows) {
-      bytes += 40 + row.note.length + row.changesText.length;
-      for (const cell of row.cells) bytes += typeof cell === 'string' ? cell.length + 2 : 1;
+      bytes += 40 + row.note.length + row.changesText.length + row.cells.length;
     }
     if (bytes > MAX_KEPT_REPORT_BYTES) return true;
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { errorDiag, type Diagnostic } from '../core/diagnostics.js';
+import { errorDiag, NO_DIAGS, type Diagnostic } from '../core/diagnostics.js';
+import { packCells, type PackedCells } from '../read/packed-cells.js';
 import { isCellError, type CellValue, type RawHeader, type RawSheet } from '../read/raw-sheet.js';
 import { cellSchema, cellText, codeOfIssue } from './cell-schemas.js';
 import { SHEETS, type ColumnDef, type SheetKind } from './columns.js';
@@ -14,9 +15,11 @@ export interface InputRow<K extends SheetKind = SheetKind> {
   /** Index of the input file in the batch. */
   file: number;
   row: number;
-  cells: CellValue[];
+  /** The cells as read, packed (see `packCells`): validation is done with them, the results echo them. */
+  cells: PackedCells;
   /** Undefined when the row has errors: it can only be rejected. */
   value: RowOf[K] | undefined;
+  /** `NO_DIAGS` (frozen) when there are none: add to a row's diagnostics by replacing the list. */
   diags: Diagnostic[];
 }
 
@@ -83,7 +86,7 @@ export function startSheet<K extends SheetKind>(kind: K, raw: Pick<RawSheet, 'na
   const add = (row: number, cells: CellValue[], problems?: Diagnostic[]): void => {
     const rowDiags: Diagnostic[] = problems ? [...problems] : [];
     if (sheetRejected) {
-      sheet.rows.push({ kind, sheet: raw.name, file, row, cells, value: undefined, diags: rowDiags });
+      sheet.rows.push({ kind, sheet: raw.name, file, row, cells: packCells(cells), value: undefined, diags: rowDiags.length ? rowDiags : NO_DIAGS });
       return;
     }
     const input: Record<string, unknown> = {};
@@ -117,7 +120,7 @@ export function startSheet<K extends SheetKind>(kind: K, raw: Pick<RawSheet, 'na
     }
     rowDiags.sort((a, b) => (a.at?.column ?? 0) - (b.at?.column ?? 0));
     const value = parsed.success && !rowDiags.some((d) => d.severity === 'error') ? (parsed.data as unknown as RowOf[K]) : undefined;
-    sheet.rows.push({ kind, sheet: raw.name, file, row, cells, value, diags: rowDiags });
+    sheet.rows.push({ kind, sheet: raw.name, file, row, cells: packCells(cells), value, diags: rowDiags.length ? rowDiags : NO_DIAGS });
   };
   return { sheet, add };
 }

@@ -35,7 +35,12 @@ export interface AssembleOptions extends PlanOptions {
   now: string;
   /** The operator's email (`--as`). */
   operator: string;
+  /** Told every `PROGRESS_ROWS` rows planned, of the batch's rows (display, and the caller's housekeeping). */
+  onProgress?: (planned: number, total: number) => void;
 }
+
+/** Rows planned between two `onProgress` calls. */
+export const PROGRESS_ROWS = 10_000;
 
 interface Slot {
   sheet: InputSheet;
@@ -68,13 +73,19 @@ function rowKey(input: InputRow): string | undefined {
 
 function where(slot: Slot, multiFile: boolean, fileNames: readonly string[]): string {
   const file = multiFile ? `${fileNames[slot.sheet.file]} ` : '';
-  return `${file}${slot.sheet.name} row ${slot.sheet.rows[slot.index]!.row}`;
+  return `${file}${slot.sheet.name} row ${slot.planned.rows[slot.index]!.row}`;
+}
+
+/** Drop a planned row's input from its sheet (its cells live on in the planned row). */
+function releaseInput(slot: Slot): void {
+  (slot.sheet.rows as (InputRow | undefined)[])[slot.index] = undefined;
 }
 
 /**
- * Diff the batch's desired rows against the store snapshot: a pure function of its arguments.
- * Rows are planned in dependency order (Users, Offers, Resellers, Customers, Subscriptions), each
- * seeing what earlier rows create; then orders that lost a row are cancelled whole, then --atomic.
+ * Diff the batch's desired rows against the store snapshot. Rows are planned in dependency order
+ * (Users, Offers, Resellers, Customers, Subscriptions), each seeing what earlier rows create; then
+ * orders that lost a row are cancelled whole, then --atomic. The batch is consumed: each input row is
+ * dropped from its sheet once planned (see `releaseInput`), so a batch is planned once.
  */
 export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, options: AssembleOptions): SyncPlan {
   const state = new WorkingState(snapshot);
@@ -127,7 +138,8 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
       if (!Array.isArray(group)) continue;
       for (const slot of group) {
         const others = group.filter((g) => g !== slot).map((g) => where(g, multiFile, fileNames)).join(', ');
-        rowOf(slot).diags.push(errorDiag('row.duplicate-key', `The same record appears again on ${others}`, { sheet: slot.sheet.name, row: inputOf(slot).row }));
+        const row = rowOf(slot);
+        row.diags = [...row.diags, errorDiag('row.duplicate-key', `The same record appears again on ${others}`, { sheet: slot.sheet.name, row: inputOf(slot).row })];
         duplicates.add(slot);
       }
     }
@@ -146,6 +158,8 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
   const batchOfferKeys = new Set((slotsByKind.get('Offers') ?? []).map((s) => rowKey(inputOf(s))).filter((k): k is string => !!k));
   const changes: Change[] = [];
 
+  const totalRows = batch.sheets.reduce((n, s) => n + s.rows.length, 0);
+  let plannedRows = 0;
   for (const kind of SHEET_KINDS) {
     const seenKeys = new Set<string>();
     seen.set(kind, seenKeys);
@@ -158,6 +172,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
       return kept;
     };
     for (const slot of slotsByKind.get(kind) ?? []) {
+      if (++plannedRows % PROGRESS_ROWS === 0) options.onProgress?.(plannedRows, totalRows);
       const input = inputOf(slot);
       const row = rowOf(slot);
       if (slot.sheet.diags.length) {
@@ -216,7 +231,8 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
         }
       }
       row.result = decision.result;
-      row.diags.push(...decision.diags);
+      // Replaced, not pushed to: a clean row's list is the shared NO_DIAGS.
+      if (decision.diags.length) row.diags = [...row.diags, ...decision.diags];
       row.note = noteOnce(decision.note);
       if (decision.assignedId) row.assignedId = decision.assignedId;
       if (decision.change) {
@@ -230,6 +246,9 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
         row.change = changes.length;
         changes.push(change);
       }
+      // Nothing reads a planned row's input again: let it go now rather than with the batch, so a
+      // million validated rows are not all alive on top of the finished plan.
+      releaseInput(slot);
     }
   }
 

@@ -1,7 +1,8 @@
 import type { Diagnostic } from '../core/diagnostics.js';
 import type { ErrorCode } from '../core/error-codes.js';
 import type { Entity, RecordOf } from '../core/entities.js';
-import type { CellValue, RawHeader } from '../read/raw-sheet.js';
+import type { PackedCells } from '../read/packed-cells.js';
+import type { RawHeader } from '../read/raw-sheet.js';
 import type { SheetKind } from '../normalize/columns.js';
 import type { HeaderMatch } from '../normalize/headers.js';
 
@@ -42,7 +43,8 @@ export interface RowRef {
 
 export interface PlannedRow {
   row: number;
-  cells: CellValue[];
+  /** The input row's cells, packed (see `packCells`). */
+  cells: PackedCells;
   result: RowResult;
   /** Errors first; the first one's code is the row's `Code` unless `code` is set. */
   diags: Diagnostic[];
@@ -117,7 +119,8 @@ export interface SyncPlan {
   warnings: string[];
 }
 
-export const PLAN_FORMAT_VERSION = 1;
+/** 2: a row's cells are packed into one string (`packCells`). */
+export const PLAN_FORMAT_VERSION = 2;
 
 export type ResultCounts = Record<string, Partial<Record<RowResult, number>>>;
 

@@ -3,6 +3,7 @@ import { adviceFor } from '../core/error-codes.js';
 import { RESULT_COLUMNS, SHEETS, type SheetKind } from '../normalize/columns.js';
 import { countResults, ROW_RESULTS, type PlannedSheet, type RowResult, type SyncPlan } from '../plan/sync-plan.js';
 import type { ApplyResult } from '../apply/apply-sync-plan.js';
+import { unpackCells } from '../read/packed-cells.js';
 import { codeOfRow, messageOfRow } from './row-messages.js';
 import { createWorkbookWriter, fitWidths, streamTable, type CellMark, type Workbook } from './xlsx-table.js';
 
@@ -59,7 +60,8 @@ function resultLayout(sheet: PlannedSheet) {
 function* resultRows(rows: Iterable<PlannedSheet['rows'][number]>, layout: ReturnType<typeof resultLayout>, applied: AppliedIds | undefined): Generator<unknown[]> {
   const { echoed, assigned, assignedInput } = layout;
   for (const row of rows) {
-    const values: unknown[] = echoed.map((m) => row.cells[m.column - 1] ?? null);
+    const cells = unpackCells(row.cells);
+    const values: unknown[] = echoed.map((m) => cells[m.column - 1] ?? null);
     let id = row.assignedId;
     if (assigned && row.change !== undefined && applied) {
       id = applied.assignedIds[row.change] ?? id;

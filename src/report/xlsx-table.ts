@@ -87,6 +87,26 @@ export interface StreamTableOptions {
 /** Rows written between two turns of the event loop, so the zip stream can take the sheet's XML as it is made. */
 const ROWS_PER_TURN = 2000;
 
+/** Sheet XML the zip may lag behind by before the writer waits for it to catch up. */
+const MAX_ZIP_BACKLOG = 16 * 1024 * 1024;
+
+/** A Node stream's internal buffers (readable-stream 2 has no `writableLength`). */
+interface BufferedStream {
+  _writableState?: { length: number };
+  _readableState?: { length: number };
+}
+
+/**
+ * Bytes of sheet XML written but not yet taken by the zip: exceljs's sheet stream hands its data to
+ * archiver's input stream without waiting for it, so when the rows are made faster than they are
+ * compressed, the whole sheet would pile up there (hundreds of megabytes at a million rows).
+ */
+function zipBacklog(stream: WorksheetWriterParts['stream']): number {
+  let bytes = 0;
+  for (const pipe of stream.pipes ?? []) bytes += (pipe._writableState?.length ?? 0) + (pipe._readableState?.length ?? 0);
+  return bytes;
+}
+
 /** exceljs's cell value types (doc/enums.js), as its style manager takes them. */
 const VALUE_TYPE = { null: 0, number: 2, string: 3, date: 4, boolean: 9 } as const;
 type ValueKind = keyof typeof VALUE_TYPE;
@@ -97,7 +117,8 @@ type ValueKind = keyof typeof VALUE_TYPE;
  * exceljs's own row objects start from.
  */
 interface WorksheetWriterParts {
-  stream: { write(xml: string): void };
+  /** `pipes`: the streams exceljs passes the XML on to (archiver's input for this zip entry). */
+  stream: { write(xml: string): void; pipes?: BufferedStream[] };
   _workbook: { styles: { addStyleModel(style: object, valueType: number): number } };
   _rowZero: number;
 }
@@ -205,6 +226,7 @@ export async function streamTable(workbook: Workbook, name: string, headers: rea
     if (index % ROWS_PER_TURN === 0) {
       flush();
       await new Promise<void>((resolve) => setImmediate(resolve));
+      while (zipBacklog(parts.stream) > MAX_ZIP_BACKLOG) await new Promise<void>((resolve) => setTimeout(resolve, 5));
     }
   }
   flush();
