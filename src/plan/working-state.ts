@@ -57,8 +57,10 @@ export class WorkingState {
   /** `id` is the subscription ID, or a placeholder for a subscription this batch creates. */
   putSubscription(id: string, record: SubscriptionRecord): void {
     const before = this.subscriptions.get(id);
-    if (before) this.subscriptionsByNaturalKey.delete(subscriptionNaturalKey(before.customerDomain, before.offerId, before.nickname));
     this.subscriptions.set(id, record);
+    // Most rows keep their subscription's natural key: then there is no old entry to delete.
+    const keyKept = before !== undefined && before.customerDomain === record.customerDomain && before.offerId === record.offerId && before.nickname === record.nickname;
+    if (before && !keyKept) this.subscriptionsByNaturalKey.delete(subscriptionNaturalKey(before.customerDomain, before.offerId, before.nickname));
     this.subscriptionsByNaturalKey.set(subscriptionNaturalKey(record.customerDomain, record.offerId, record.nickname), id);
   }
 

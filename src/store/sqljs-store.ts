@@ -349,8 +349,17 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     return storeInfoOf(meta, SCHEMA_VERSION);
   }
 
+  /** Records made row by row as SQLite steps (a million rows are never all held as value arrays too). */
   private select<K extends Entity | 'invitation'>(kind: K, where = '', params: SqlValue[] = []) {
-    return rows(this.usable(), `SELECT ${columnsOf(kind).join(', ')} FROM ${TABLES[kind].table} ${where}`, params).map((v) => recordOf(kind, v));
+    const stmt = this.usable().prepare(`SELECT ${columnsOf(kind).join(', ')} FROM ${TABLES[kind].table} ${where}`);
+    try {
+      stmt.bind(params);
+      const records: ReturnType<typeof recordOf<K>>[] = [];
+      while (stmt.step()) records.push(recordOf(kind, stmt.get()));
+      return records;
+    } finally {
+      stmt.free();
+    }
   }
 
   private selectIn<K extends Entity>(kind: K, column: string, keys: readonly string[]) {
@@ -365,7 +374,10 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     else {
       const byId = new Map<string, ReturnType<typeof recordOf<'subscription'>>>();
       for (const s of this.selectIn('subscription', 'customer_domain', [...new Set(request.subscriptionsOfCustomers)])) byId.set(s.subscriptionId, s);
-      for (const s of this.selectIn('subscription', 'subscription_id', [...new Set(request.subscriptionIds)])) byId.set(s.subscriptionId, s);
+      // Only the IDs not loaded with their customer: a re-upload names a million subscriptions by ID,
+      // nearly all of customers it also names.
+      const missing = [...new Set(request.subscriptionIds)].filter((id) => !byId.has(id));
+      for (const s of this.selectIn('subscription', 'subscription_id', missing)) byId.set(s.subscriptionId, s);
       subscriptions = [...byId.values()];
     }
     return {
