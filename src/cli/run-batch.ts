@@ -13,7 +13,7 @@ import { writeResultsWorkbook, type AppliedIds, type RunInfo, type RunMode } fro
 import { MAX_KEPT_REPORT_BYTES, packRunReport } from '../report/run-record.js';
 import { StagedSecretFiles } from '../report/secret-files.js';
 import { formatCounts } from '../report/terminal.js';
-import type { SnapshotRequest, StoreSnapshot, SyncStore } from '../store/sync-store.js';
+import type { SnapshotRequest, SyncStore } from '../store/sync-store.js';
 import { ingestInputs, type Ingested } from './ingest.js';
 import type { CliContext } from './context.js';
 import { openStore } from './store-factory.js';
@@ -88,24 +88,22 @@ export function requireOperator(ctx: CliContext): string {
   return ctx.operator;
 }
 
-/** plan / apply / reconcile / catalog import on input files: read → plan → (apply) → report. */
-export async function runBatch(ctx: CliContext, options: BatchOptions): Promise<ExitCode> {
-  const operator = requireOperator(ctx);
-  const startedAt = ctx.now().toISOString();
-  const batchId = randomUUID();
-  const applying = options.mode !== 'plan';
-  ctx.log.info('run started', { event: 'run.start', mode: options.mode, batchId, operator, files: options.files.map((f) => basename(f)) });
-
-  // Held only until the plan is made: the validated rows and the snapshot are then garbage (the plan
-  // keeps each row's cells and the records it changes), which matters at a million rows.
-  let ingested: Ingested | undefined = await ingestInputs(options.files, { kinds: options.kinds, maxInputMb: ctx.maxInputMb, terminal: ctx.terminal, log: ctx.log, ...(options.sheet ? { sheetName: options.sheet } : {}) });
+/**
+ * Read and validate the inputs, open the store, load what the rows name and plan them. A function of
+ * its own so that the validated rows and the snapshot are garbage once it returns (what an async
+ * function holds lives as long as it runs). Returns the plan and the store, open.
+ */
+async function readAndPlan(ctx: CliContext, options: BatchOptions, operator: string, startedAt: string): Promise<{ plan: SyncPlan; store: SyncStore }> {
+  const ingested = await ingestInputs(options.files, { kinds: options.kinds, maxInputMb: ctx.maxInputMb, terminal: ctx.terminal, log: ctx.log, ...(options.sheet ? { sheetName: options.sheet } : {}) });
   if (!ingested.sheets.length) throw new UsageError(`No sheet tiersync reads (${options.kinds.join(', ')}) was found in ${ingested.files.map((f) => f.name).join(', ')}`);
 
-  const store = await openStore(ctx.storeLocation, { write: applying, lockTimeoutSeconds: ctx.lockTimeoutSeconds, onWarning: (m) => ctx.terminal.warn(m) });
+  const store = await openStore(ctx.storeLocation, { write: options.mode !== 'plan', lockTimeoutSeconds: ctx.lockTimeoutSeconds, onWarning: (m) => ctx.terminal.warn(m) });
   try {
     const planStarted = Date.now();
-    let snapshot: StoreSnapshot | undefined = await store.loadSnapshot(snapshotRequestFor(ingested, options.prune));
+    const snapshot = await store.loadSnapshot(snapshotRequestFor(ingested, options.prune));
     ctx.log.debug('snapshot loaded', { event: 'plan.snapshot', customers: snapshot.customers.length, subscriptions: snapshot.subscriptions.length, ms: Date.now() - planStarted });
+    // The snapshot is all planning reads of the store: the store need not hold its data meanwhile.
+    store.releaseMemory?.();
     const plan = assembleSyncPlan(ingested, snapshot, {
       now: startedAt,
       operator,
@@ -120,8 +118,23 @@ export async function runBatch(ctx: CliContext, options: BatchOptions): Promise<
       },
     });
     ctx.terminal.clearProgress();
-    ingested = undefined;
-    snapshot = undefined;
+    return { plan, store };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** plan / apply / reconcile / catalog import on input files: read → plan → (apply) → report. */
+export async function runBatch(ctx: CliContext, options: BatchOptions): Promise<ExitCode> {
+  const operator = requireOperator(ctx);
+  const startedAt = ctx.now().toISOString();
+  const batchId = randomUUID();
+  const applying = options.mode !== 'plan';
+  ctx.log.info('run started', { event: 'run.start', mode: options.mode, batchId, operator, files: options.files.map((f) => basename(f)) });
+
+  const { plan, store } = await readAndPlan(ctx, options, operator, startedAt);
+  try {
     collectBetweenStages();
     ctx.log.info('plan assembled', { event: 'plan.done', batchId, changes: plan.changes.length, counts: countResults(plan), memory: memoryFields() });
     const overLimit = pruneOverLimit(plan, options.maxPrunePercent);

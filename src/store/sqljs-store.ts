@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fs, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
@@ -189,19 +189,20 @@ function withHeadroom(image: Uint8Array, headroom: number): Uint8Array {
   return padded;
 }
 
-async function readWithHeadroom(path: string): Promise<Uint8Array> {
-  const handle = await fs.open(path, 'r');
+/** The file, read synchronously (a store reloads its database inside calls that cannot wait). */
+function readWithHeadroom(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
   try {
-    const { size } = await handle.stat();
+    const { size } = fstatSync(fd);
     const bytes = new Uint8Array(size + headroomFor(size));
     for (let done = 0; done < size; ) {
-      const { bytesRead } = await handle.read(bytes, done, size - done, done);
+      const bytesRead = readSync(fd, bytes, done, size - done, done);
       if (bytesRead === 0) break;
       done += bytesRead;
     }
     return headerPagesValid(bytes, size) ? bytes : bytes.subarray(0, size);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -275,7 +276,9 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
 
   private constructor(
     readonly location: string,
-    private db: Database,
+    private readonly SQL: SqlJsStatic,
+    /** The database in memory; undefined after `releaseMemory` until next used. */
+    private db: Database | undefined,
     private readonly lock: FileLock | undefined,
     /** sql.js's database file, when it is the array this store handed over; forgotten when it may have moved. */
     private file: LiveFile | undefined,
@@ -284,17 +287,8 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
   static async open(path: string, options: OpenStoreOptions): Promise<SqlJsStore> {
     const lock = options.write ? await FileLock.acquire(path, { timeoutSeconds: options.lockTimeoutSeconds, ...(options.onWarning ? { onWarning: options.onWarning } : {}) }) : undefined;
     try {
-      let bytes: Uint8Array;
-      try {
-        bytes = await readWithHeadroom(path);
-      } catch (cause) {
-        if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw new StoreError(`There is no store at ${path}; create one with tiersync init`, { cause });
-        throw new StoreError(`The store ${path} cannot be read (${(cause as Error).message})`, { cause });
-      }
-      const { db, file } = openHandedOver(await loadSqlJs(), bytes);
-      tune(db);
-      const store = new SqlJsStore(path, db, lock, file);
-      store.migrate();
+      const store = new SqlJsStore(path, await loadSqlJs(), undefined, lock, undefined);
+      store.load();
       return store;
     } catch (error) {
       await lock?.release();
@@ -317,30 +311,65 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       const SQL = await loadSqlJs();
       const db = new SQL.Database();
       tune(db);
-      const store = new SqlJsStore(path, db, lock, undefined);
-      store.migrate();
-      store.db.run('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url) VALUES (1, ?, 0, ?, ?, ?, ?)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl]);
+      const store = new SqlJsStore(path, SQL, db, lock, undefined);
+      store.migrate(db);
+      db.run('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url) VALUES (1, ?, 0, ?, ?, ?, ?)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl]);
       await store.commit(initialBatch(options));
     } finally {
       await lock.release();
     }
   }
 
+  /**
+   * Read the file into memory as the database (see `HandedOverBytes`) and bring its schema up to
+   * date there; a migration reaches the file with the next commit.
+   */
+  private load(): Database {
+    let bytes: Uint8Array;
+    try {
+      bytes = readWithHeadroom(this.location);
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw new StoreError(`There is no store at ${this.location}; create one with tiersync init`, { cause });
+      throw new StoreError(`The store ${this.location} cannot be read (${(cause as Error).message})`, { cause });
+    }
+    const { db, file } = openHandedOver(this.SQL, bytes);
+    tune(db);
+    this.db = db;
+    this.file = file;
+    this.migrate(db);
+    return db;
+  }
+
   /** Bring the schema up to date in memory; it reaches the file with the next commit. */
-  private migrate(): void {
-    this.db.run(MIGRATIONS_TABLE);
-    const current = Number(rows(this.db, 'SELECT COALESCE(MAX(version), 0) FROM schema_migrations')[0]?.[0] ?? 0);
+  private migrate(db: Database): void {
+    db.run(MIGRATIONS_TABLE);
+    const current = Number(rows(db, 'SELECT COALESCE(MAX(version), 0) FROM schema_migrations')[0]?.[0] ?? 0);
     if (current > SCHEMA_VERSION) throw new StoreError(`The store ${this.location} was written by a newer tiersync (schema ${current}; this one knows ${SCHEMA_VERSION}); upgrade tiersync`);
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
-      this.db.exec(migrationSql(m, SQL_DIALECTS.sqlite));
-      this.db.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, new Date().toISOString()]);
+      db.exec(migrationSql(m, SQL_DIALECTS.sqlite));
+      db.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, new Date().toISOString()]);
     }
   }
 
   private usable(): Database {
     if (this.poisoned) throw new StoreError(`The store ${this.location} could not be saved earlier in this run; nothing more is written`);
-    return this.db;
+    if (this.closed) throw new StoreError(`The store ${this.location} is closed`);
+    return this.db ?? this.load();
+  }
+
+  /**
+   * Drop the database from memory until the store is next used, when it is read from the file again.
+   * Everything committed is in the file, so nothing is lost; with the writer lock held nothing else
+   * changes the file meanwhile (a store opened for reading may come back at a later revision). A
+   * large run calls this once it has its snapshot, so the file store's database (600 MB at full
+   * scale) is not in memory while the run plans.
+   */
+  releaseMemory(): void {
+    if (this.closed || this.poisoned || !this.db) return;
+    this.db.close();
+    this.db = undefined;
+    this.file = undefined;
   }
 
   async info(): Promise<StoreInfo> {
@@ -406,7 +435,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       throw new StoreError(`The store ${this.location} (${mb(size)}) would grow past ${mb(limit)} with these ${batch.ops.length.toLocaleString('en-US')} record writes, more than the embedded store handles; nothing was applied. Move the store to PostgreSQL (tiersync migrate-store --from ${this.location} --to postgres://…) and run again there`);
     }
     const undo = await this.makeRoom(expectedGrowth(batch));
-    db = this.db;
+    db = this.db!;
     let revisionAfter: number;
     db.exec('BEGIN');
     try {
@@ -487,15 +516,16 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
    * Returns that image, or undefined when nothing was reloaded (the journal then serves ROLLBACK).
    */
   private async makeRoom(growth: number): Promise<Uint8Array | undefined> {
-    const pageCount = Number(rows(this.db, 'PRAGMA page_count')[0]?.[0]);
-    const size = pageCount * Number(rows(this.db, 'PRAGMA page_size')[0]?.[0]);
+    const current = this.usable();
+    const pageCount = Number(rows(current, 'PRAGMA page_count')[0]?.[0]);
+    const size = pageCount * Number(rows(current, 'PRAGMA page_size')[0]?.[0]);
     if (growth < headroomFor(size) * 2) return undefined;
-    const image = this.db.export();
+    const image = current.export();
     if (!headerPagesValid(image, image.length)) return undefined;
-    const { db: next, file } = openHandedOver(await loadSqlJs(), withHeadroom(image, growth + headroomFor(size)));
+    const { db: next, file } = openHandedOver(this.SQL, withHeadroom(image, growth + headroomFor(size)));
     tune(next);
     next.exec('PRAGMA journal_mode = OFF');
-    this.db.close();
+    current.close();
     this.db = next;
     this.file = file;
     return image;
@@ -503,9 +533,9 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
 
   /** Back to the image taken before a failed commit that ran without a journal. */
   private async restore(image: Uint8Array): Promise<void> {
-    const { db: previous, file } = openHandedOver(await loadSqlJs(), image);
+    const { db: previous, file } = openHandedOver(this.SQL, image);
     tune(previous);
-    this.db.close();
+    this.db?.close();
     this.db = previous;
     this.file = file;
   }
@@ -559,7 +589,8 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.db.close();
+    this.db?.close();
+    this.db = undefined;
     // The database file is the array this store handed over: let it go with the store.
     this.file = undefined;
     await this.lock?.release();

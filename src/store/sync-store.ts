@@ -114,6 +114,11 @@ export interface SyncStore {
   /** Audit records in sequence order, from `fromSeq` on. */
   readAudit(fromSeq?: number): AsyncIterable<AuditRecord>;
   listBatches(): Promise<BatchRecord[]>;
+  /**
+   * Optional: drop what the store holds in memory until it is next used (the file store: its whole
+   * database, read from the file again then). Called between loading a snapshot and applying.
+   */
+  releaseMemory?(): void;
   /** Release the writer lock (if held) and free resources. Idempotent. */
   close(): Promise<void>;
 }

@@ -85,6 +85,21 @@ describe('file store: saving the committed database', () => {
     expect(await verifyAuditChain(store.readAudit())).toEqual({ records: 12_102 });
   });
 
+  it('lets its database go while a run plans, and reads it back from the file when next used', async () => {
+    const path = await fresh();
+    const store = await open(path);
+    expect(await store.commit(batchOf(1, domains('first', 20)))).toBe(2);
+    store.releaseMemory();
+    // Read back: what was committed, at the revision committed, and a commit saved in place again.
+    expect((await store.info()).revision).toBe(2);
+    expect((await store.loadSnapshot({ customers: 'all', subscriptionsOfCustomers: [], subscriptionIds: [] })).customers).toHaveLength(20);
+    store.releaseMemory();
+    expect(await store.commit(batchOf(2, domains('second', 5)))).toBe(3);
+    expect(store.lastSave).toBe('in place');
+    expect(await onDisk(path)).toEqual({ integrity: 'ok', customers: 25, revision: 3 });
+    expect(await verifyAuditChain(store.readAudit())).toEqual({ records: 27 });
+  });
+
   it('saves through a copy once the database outgrew the file it was handed, and after a rollback', async () => {
     const path = await fresh();
     const store = await open(path);
