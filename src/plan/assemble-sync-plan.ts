@@ -40,7 +40,7 @@ export interface AssembleOptions extends PlanOptions {
 }
 
 /** Rows planned between two `onProgress` calls. */
-export const PROGRESS_ROWS = 10_000;
+const PROGRESS_ROWS = 10_000;
 
 interface Slot {
   sheet: InputSheet;
