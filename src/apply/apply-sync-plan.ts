@@ -68,7 +68,7 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
   const snapshot = await store.loadSnapshot({ customers: [], subscriptionsOfCustomers: [], subscriptionIds: [] });
   const openInvitation = new Map(snapshot.openInvitations.map((i) => [i.resellerMpnId, i]));
   // The writes and audit entries, by position: a number is the index of the change whose record it
-  // writes (made when the store asks for it, see `recordOf`), an object is written as it is
+  // writes (made when the store asks for it, see `writtenRecord`), an object is written as it is
   // (invitations). A million-change commit then holds its IDs, not a second copy of every record.
   const ops: (number | WriteOp)[] = [];
   const audit: (number | AuditEntry)[] = [];
@@ -81,7 +81,7 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
     return { batchId: options.batchId, at: now, operator: plan.operator, entity, key, action, before, after, inputName: input.name, inputSha256: input.sha256 };
   };
   /** The record a change writes: as planned, with the ID and creation time of a new customer or subscription. */
-  const recordOf = (index: number): Change['after'] => {
+  const writtenRecord = (index: number): Change['after'] => {
     const change = plan.changes[index]!;
     if (change.action !== 'create') return change.after;
     if (change.entity === 'customer') return { ...change.after, tenantId: assignedIds[index]!, createdAt: now };
@@ -163,7 +163,7 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
     length: ops.length,
     at: (i) => {
       const op = ops[i]!;
-      return typeof op === 'number' ? ({ kind: 'upsert', entity: plan.changes[op]!.entity, record: recordOf(op) } as WriteOp) : op;
+      return typeof op === 'number' ? ({ kind: 'upsert', entity: plan.changes[op]!.entity, record: writtenRecord(op) } as WriteOp) : op;
     },
   };
   const entries: Sequence<AuditEntry> = {
@@ -172,7 +172,7 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
       const entry = audit[i]!;
       if (typeof entry !== 'number') return entry;
       const change = plan.changes[entry]!;
-      return entryOf(change, keyOf(change, entry), change.action, change.before, recordOf(entry));
+      return entryOf(change, keyOf(change, entry), change.action, change.before, writtenRecord(entry));
     },
   };
   if (!ops.length) {

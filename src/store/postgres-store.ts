@@ -8,7 +8,7 @@ import { connectPostgres, displayUrl, redacted, type PgClient } from './postgres
 import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder } from './record-mapping.js';
 import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
 import type { StoreTransferSource, TransferOptions, TransferSummary, TransferValue } from './store-transfer.js';
-import type { BatchRecord, CommitBatch, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
+import type { BatchRecord, CommitBatch, InitStoreOptions, OpenStoreOptions, Sequence, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
 
 const DIALECT = SQL_DIALECTS.postgres;
 const ORDER = DIALECT.rowOrderColumn;
@@ -85,10 +85,13 @@ async function migrate(client: PgClient, location: string): Promise<void> {
   }
 }
 
-function chunked<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/** `items` a statement's worth at a time; a `Sequence` makes its items only as each chunk is taken. */
+function* chunked<T>(items: Sequence<T>, size: number): Generator<T[]> {
+  for (let start = 0; start < items.length; start += size) {
+    const chunk: T[] = [];
+    for (let i = start; i < Math.min(items.length, start + size); i++) chunk.push(items.at(i)!);
+    yield chunk;
+  }
 }
 
 /**
@@ -359,12 +362,9 @@ export class PostgresStore implements SyncStore {
       const arrays = async (text: string) => (await client.query({ text, rowMode: 'array' })).rows as unknown[][];
       const chain = continueAuditChain((await arrays(AUDIT_CHAIN_END_SQL))[0], await arrays(AUDIT_SHAPES_SQL));
       const audit = this.rowWriter('audit', AUDIT_COLUMNS);
-      for (let start = 0; start < batch.audit.length; start += DIALECT.rowsPerStatement) {
-        const end = Math.min(batch.audit.length, start + DIALECT.rowsPerStatement);
-        const encoded: Row[] = [];
-        for (let i = start; i < end; i++) encoded.push(chain.encode(batch.audit.at(i)!));
-        await audit.write(encoded);
-        progress(end - start);
+      for (const entries of chunked(batch.audit, DIALECT.rowsPerStatement)) {
+        await audit.write(entries.map((entry) => chain.encode(entry)));
+        progress(entries.length);
       }
       await audit.end();
       await this.insertRows('audit_context', AUDIT_CONTEXT_COLUMNS, chain.contexts);

@@ -72,6 +72,11 @@ function decode(value: unknown, codec: Codec): unknown {
 }
 
 /** Column names of a table, key first: the order of `rowOf` and of SELECT lists. */
+export function columnsOf(kind: Entity | 'invitation'): string[] {
+  const map = TABLES[kind];
+  return [map.key, ...map.fields.map(([, column]) => column)];
+}
+
 /**
  * The order in which a commit writes `ops`: table by table (by table name), in primary-key order
  * within a table, so B-tree inserts walk the index in order and both backends write rows in the same
@@ -98,11 +103,6 @@ export function writeOrder(ops: Sequence<WriteOp>): { order: Uint32Array; kinds:
     return ka < kb ? -1 : ka > kb ? 1 : a - b;
   });
   return { order, kinds, keys };
-}
-
-export function columnsOf(kind: Entity | 'invitation'): string[] {
-  const map = TABLES[kind];
-  return [map.key, ...map.fields.map(([, column]) => column)];
 }
 
 /** A record as the values of `columnsOf(kind)`. */

@@ -33,16 +33,24 @@ function loadSqlJs(): Promise<SqlJsStatic> {
   return (sqlJs ??= initSqlJs());
 }
 
-function rows(db: Database, sql: string, params: SqlValue[] = []): SqlValue[][] {
+/** The rows of a query, each mapped as SQLite steps to it (no array of every row's values first). */
+function rows(db: Database, sql: string, params?: SqlValue[]): SqlValue[][];
+function rows<T>(db: Database, sql: string, params: SqlValue[], map: (values: SqlValue[]) => T): T[];
+function rows<T>(db: Database, sql: string, params: SqlValue[] = [], map?: (values: SqlValue[]) => T): (T | SqlValue[])[] {
   const stmt = db.prepare(sql);
   try {
     stmt.bind(params);
-    const out: SqlValue[][] = [];
-    while (stmt.step()) out.push(stmt.get());
+    const out: (T | SqlValue[])[] = [];
+    while (stmt.step()) out.push(map ? map(stmt.get()) : stmt.get());
     return out;
   } finally {
     stmt.free();
   }
+}
+
+/** The database's size in bytes: its pages, not the spare room after them. */
+function databaseBytes(db: Database): number {
+  return Number(rows(db, 'PRAGMA page_count')[0]?.[0]) * Number(rows(db, 'PRAGMA page_size')[0]?.[0]);
 }
 
 function chunks<T>(items: readonly T[]): T[][] {
@@ -249,7 +257,7 @@ function openHandedOver(SQL: SqlJsStatic, bytes: Uint8Array): { db: Database; fi
  */
 function bytesToSave(db: Database, file: LiveFile | undefined): { bytes: Uint8Array; inPlace: boolean } {
   if (file) {
-    const size = Number(rows(db, 'PRAGMA page_count')[0]?.[0]) * Number(rows(db, 'PRAGMA page_size')[0]?.[0]);
+    const size = databaseBytes(db);
     const counter = changeCounter(file.bytes);
     if (size >= 100 && size <= file.bytes.length && counter !== file.savedCounter && file.bytes[18] === 1 && file.bytes[19] === 1) {
       file.savedCounter = counter;
@@ -378,17 +386,8 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     return storeInfoOf(meta, SCHEMA_VERSION);
   }
 
-  /** Records made row by row as SQLite steps (a million rows are never all held as value arrays too). */
   private select<K extends Entity | 'invitation'>(kind: K, where = '', params: SqlValue[] = []) {
-    const stmt = this.usable().prepare(`SELECT ${columnsOf(kind).join(', ')} FROM ${TABLES[kind].table} ${where}`);
-    try {
-      stmt.bind(params);
-      const records: ReturnType<typeof recordOf<K>>[] = [];
-      while (stmt.step()) records.push(recordOf(kind, stmt.get()));
-      return records;
-    } finally {
-      stmt.free();
-    }
+    return rows(this.usable(), `SELECT ${columnsOf(kind).join(', ')} FROM ${TABLES[kind].table} ${where}`, params, (values) => recordOf(kind, values));
   }
 
   private selectIn<K extends Entity>(kind: K, column: string, keys: readonly string[]) {
@@ -428,7 +427,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     if (!this.lock) throw new StoreError('The store was opened for reading; a commit needs the writer lock');
     let db = this.usable();
     // Checked before the commit grows the database, since past the bound sql.js stalls instead of failing.
-    const size = Number(rows(db, 'PRAGMA page_count')[0]?.[0]) * Number(rows(db, 'PRAGMA page_size')[0]?.[0]);
+    const size = databaseBytes(db);
     const limit = maxStoreBytes();
     if (size + expectedGrowth(batch) > limit) {
       const mb = (bytes: number) => `${(bytes / 1024 ** 2).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
@@ -517,8 +516,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
    */
   private async makeRoom(growth: number): Promise<Uint8Array | undefined> {
     const current = this.usable();
-    const pageCount = Number(rows(current, 'PRAGMA page_count')[0]?.[0]);
-    const size = pageCount * Number(rows(current, 'PRAGMA page_size')[0]?.[0]);
+    const size = databaseBytes(current);
     if (growth < headroomFor(size) * 2) return undefined;
     const image = current.export();
     if (!headerPagesValid(image, image.length)) return undefined;

@@ -64,23 +64,23 @@ describe('file store: saving the committed database', () => {
     return store;
   }
 
+  /** Commit `records` against `revision`; then how the save went (when `save` is given) and what the file holds. */
+  async function commitChecked(store: SqlJsStore, path: string, revision: number, records: CustomerRecord[], save: SqlJsStore['lastSave'], customers: number): Promise<void> {
+    expect(await store.commit(batchOf(revision, records))).toBe(revision + 1);
+    if (save) expect(store.lastSave).toBe(save);
+    expect(await onDisk(path)).toEqual({ integrity: 'ok', customers, revision: revision + 1 });
+  }
+
   it('writes commits from the database file in place, in small and large commits and across commits of one session', async () => {
     const path = await fresh();
     let store = await open(path);
     // Large enough to reload the image with room for the growth first.
-    expect(await store.commit(batchOf(1, domains('big', 12_000)))).toBe(2);
-    expect(store.lastSave).toBe('in place');
-    expect(await onDisk(path)).toEqual({ integrity: 'ok', customers: 12_000, revision: 2 });
-
-    expect(await store.commit(batchOf(2, domains('small', 50)))).toBe(3);
-    expect(store.lastSave).toBe('in place');
-    expect(await onDisk(path)).toEqual({ integrity: 'ok', customers: 12_050, revision: 3 });
+    await commitChecked(store, path, 1, domains('big', 12_000), 'in place', 12_000);
+    await commitChecked(store, path, 2, domains('small', 50), 'in place', 12_050);
     await store.close();
 
     store = await open(path);
-    expect(await store.commit(batchOf(3, domains('again', 50)))).toBe(4);
-    expect(store.lastSave).toBe('in place');
-    expect(await onDisk(path)).toEqual({ integrity: 'ok', customers: 12_100, revision: 4 });
+    await commitChecked(store, path, 3, domains('again', 50), 'in place', 12_100);
     // The audit trail in the file chains unbroken: init's entries, then each customer's.
     expect(await verifyAuditChain(store.readAudit())).toEqual({ records: 12_102 });
   });
@@ -94,9 +94,7 @@ describe('file store: saving the committed database', () => {
     expect((await store.info()).revision).toBe(2);
     expect((await store.loadSnapshot({ customers: 'all', subscriptionsOfCustomers: [], subscriptionIds: [] })).customers).toHaveLength(20);
     store.releaseMemory();
-    expect(await store.commit(batchOf(2, domains('second', 5)))).toBe(3);
-    expect(store.lastSave).toBe('in place');
-    expect(await onDisk(path)).toEqual({ integrity: 'ok', customers: 25, revision: 3 });
+    await commitChecked(store, path, 2, domains('second', 5), 'in place', 25);
     expect(await verifyAuditChain(store.readAudit())).toEqual({ records: 27 });
   });
 
@@ -104,17 +102,12 @@ describe('file store: saving the committed database', () => {
     const path = await fresh();
     const store = await open(path);
     // Records far larger than a commit is expected to add: the writes pass the end of the room made for them.
-    expect(await store.commit(batchOf(1, domains('wide', 300, 'x'.repeat(40_000))))).toBe(2);
-    expect(store.lastSave).toBe('exported');
-    expect(await onDisk(path)).toEqual({ integrity: 'ok', customers: 300, revision: 2 });
-    expect(await store.commit(batchOf(2, domains('next', 10)))).toBe(3);
-    expect(await onDisk(path)).toEqual({ integrity: 'ok', customers: 310, revision: 3 });
+    await commitChecked(store, path, 1, domains('wide', 300, 'x'.repeat(40_000)), 'exported', 300);
+    await commitChecked(store, path, 2, domains('next', 10), undefined, 310);
     await store.close();
 
     const again = await open(path);
     await expect(again.commit(batchOf(1, domains('stale', 10)))).rejects.toThrow(StalePlanError);
-    expect(await again.commit(batchOf(3, domains('after', 10)))).toBe(4);
-    expect(again.lastSave).toBe('exported');
-    expect(await onDisk(path)).toEqual({ integrity: 'ok', customers: 320, revision: 4 });
+    await commitChecked(again, path, 3, domains('after', 10), 'exported', 320);
   });
 });
