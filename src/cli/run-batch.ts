@@ -104,6 +104,8 @@ async function readAndPlan(ctx: CliContext, options: BatchOptions, operator: str
     ctx.log.debug('snapshot loaded', { event: 'plan.snapshot', customers: snapshot.customers.length, subscriptions: snapshot.subscriptions.length, ms: Date.now() - planStarted });
     // The snapshot is all planning reads of the store: the store need not hold its data meanwhile.
     store.releaseMemory?.();
+    // What the store let go (the file store's whole database) leaves memory now, before planning grows the heap.
+    collectBetweenStages();
     const plan = assembleSyncPlan(ingested, snapshot, {
       now: startedAt,
       operator,

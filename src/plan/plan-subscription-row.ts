@@ -110,7 +110,8 @@ export function planSubscriptionRow(scope: RowScope<'Subscriptions'>, placeholde
   }
   if (scope.failed) return scope.rejected();
 
-  state.putSubscription(id ?? placeholderId, after);
+  // An unchanged subscription keeps its stored record in the working state: no second copy of it.
+  if (!before || diff.fields.length) state.putSubscription(id ?? placeholderId, after);
   if (!before) {
     return { result: 'created', diags: [], note: `Ordered ${after.quantity} × ${offer.name}`, change: { entity: 'subscription', key: '', action: 'create', before: null, after, fields: NO_FIELDS } };
   }

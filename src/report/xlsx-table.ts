@@ -123,8 +123,9 @@ interface WorksheetWriterParts {
   _rowZero: number;
 }
 
+/** An empty text is written as an empty cell (nothing, unless it is coloured), as Excel itself saves one. */
 function kindOf(value: OutputValue): ValueKind | 'hyperlink' {
-  if (value === null || value === undefined) return 'null';
+  if (value === null || value === undefined || value === '') return 'null';
   if (typeof value === 'number') return 'number';
   if (typeof value === 'string') return 'string';
   if (typeof value === 'boolean') return 'boolean';

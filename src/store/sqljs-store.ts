@@ -33,15 +33,21 @@ function loadSqlJs(): Promise<SqlJsStatic> {
   return (sqlJs ??= initSqlJs());
 }
 
-/** The rows of a query, each mapped as SQLite steps to it (no array of every row's values first). */
+/**
+ * The rows of a query, each mapped as SQLite steps to it (no array of every row's values first);
+ * a row the map makes nothing of (undefined) is left out.
+ */
 function rows(db: Database, sql: string, params?: SqlValue[]): SqlValue[][];
-function rows<T>(db: Database, sql: string, params: SqlValue[], map: (values: SqlValue[]) => T): T[];
-function rows<T>(db: Database, sql: string, params: SqlValue[] = [], map?: (values: SqlValue[]) => T): (T | SqlValue[])[] {
+function rows<T>(db: Database, sql: string, params: SqlValue[], map: (values: SqlValue[]) => T | undefined): T[];
+function rows<T>(db: Database, sql: string, params: SqlValue[] = [], map?: (values: SqlValue[]) => T | undefined): (T | SqlValue[])[] {
   const stmt = db.prepare(sql);
   try {
     stmt.bind(params);
     const out: (T | SqlValue[])[] = [];
-    while (stmt.step()) out.push(map ? map(stmt.get()) : stmt.get());
+    while (stmt.step()) {
+      const row = map ? map(stmt.get()) : stmt.get();
+      if (row !== undefined) out.push(row);
+    }
     return out;
   } finally {
     stmt.free();
@@ -390,18 +396,33 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     return rows(this.usable(), `SELECT ${columnsOf(kind).join(', ')} FROM ${TABLES[kind].table} ${where}`, params, (values) => recordOf(kind, values));
   }
 
-  private selectIn<K extends Entity>(kind: K, column: string, keys: readonly string[]) {
-    return chunks(keys).flatMap((chunk) => this.select(kind, `WHERE ${column} IN (${chunk.map(() => '?').join(', ')})`, chunk));
+  /**
+   * The records whose `column` is one of `keys`: looked up through the column's index, or, when
+   * `scan` (the keys name most of the table), by reading the table once and keeping the rows
+   * asked for (a million subscriptions of a hundred thousand customers: 10–15% faster than the
+   * lookups, which visit the table's pages in index order rather than once each).
+   */
+  private selectIn<K extends Entity>(kind: K, column: string, keys: readonly string[], scan = false) {
+    if (!scan) return chunks(keys).flatMap((chunk) => this.select(kind, `WHERE ${column} IN (${chunk.map(() => '?').join(', ')})`, chunk));
+    const wanted = new Set(keys);
+    const at = columnsOf(kind).indexOf(column);
+    return rows(this.usable(), `SELECT ${columnsOf(kind).join(', ')} FROM ${TABLES[kind].table}`, [], (values) => (wanted.has(values[at] as string) ? recordOf(kind, values) : undefined));
   }
 
   async loadSnapshot(request: SnapshotRequest): Promise<StoreSnapshot> {
     const info = await this.info();
-    const customers = request.customers === 'all' ? this.select('customer') : this.selectIn('customer', 'domain', [...new Set(request.customers)]);
+    // A batch that names at least half the stored customers (a full re-upload) reads them, and
+    // their subscriptions, by scanning.
+    const customerCount = Number(rows(this.usable(), 'SELECT count(*) FROM customers')[0]?.[0]);
+    const mostCustomers = (domains: readonly string[]) => domains.length * 2 >= customerCount;
+    const named = request.customers === 'all' ? [] : [...new Set(request.customers)];
+    const customers = request.customers === 'all' ? this.select('customer') : this.selectIn('customer', 'domain', named, mostCustomers(named));
     let subscriptions;
     if (request.subscriptionsOfCustomers === 'all') subscriptions = this.select('subscription');
     else {
       const byId = new Map<string, ReturnType<typeof recordOf<'subscription'>>>();
-      for (const s of this.selectIn('subscription', 'customer_domain', [...new Set(request.subscriptionsOfCustomers)])) byId.set(s.subscriptionId, s);
+      const owners = [...new Set(request.subscriptionsOfCustomers)];
+      for (const s of this.selectIn('subscription', 'customer_domain', owners, mostCustomers(owners))) byId.set(s.subscriptionId, s);
       // Only the IDs not loaded with their customer: a re-upload names a million subscriptions by ID,
       // nearly all of customers it also names.
       const missing = [...new Set(request.subscriptionIds)].filter((id) => !byId.has(id));

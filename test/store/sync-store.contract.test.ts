@@ -179,6 +179,10 @@ describe.each(STORES)('SyncStore contract: %s', (backendName) => {
     expect(some.customers).toEqual([alpha]);
     expect(new Set(some.subscriptions.map((s) => s.subscriptionId))).toEqual(new Set([subs[0]!.subscriptionId, subs.find((x) => x.customerDomain === 'alpha')!.subscriptionId]));
     expect(some.users).toEqual([ADMIN]);
+    // Naming most of the customers (a full re-upload) gives the same records as naming a few.
+    const most = await store.loadSnapshot({ customers: ['zeta', 'mid', 'nosuch'], subscriptionsOfCustomers: ['zeta', 'mid'], subscriptionIds: [subs[3]!.subscriptionId] });
+    expect(byDomain(most.customers)).toEqual(byDomain([zeta, mid]));
+    expect(byId(most.subscriptions)).toEqual(byId(subs));
     const none = await store.loadSnapshot({ customers: [], subscriptionsOfCustomers: [], subscriptionIds: [] });
     expect([none.customers, none.subscriptions]).toEqual([[], []]);
 
