@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import { createRequire } from 'node:module';
 import { columnLetter } from '../core/diagnostics.js';
 import { MAX_CELL_CHARS } from '../read/cell-value.js';
 import { exceljsUtils } from '../read/exceljs-utils.js';
@@ -29,11 +30,20 @@ export type Workbook = ExcelJS.stream.xlsx.WorkbookWriter;
 export type Sheet = ExcelJS.Worksheet;
 
 /**
+ * Compressed bytes zlib may make in one go on its thread. zlib hands each step back to the main
+ * thread, and waits there while rows are being made: with its default (16 KB, about 100 KB of sheet
+ * XML) it takes many more steps. Together with `ROWS_PER_TURN`, a million-row sheet is written in
+ * 5.2 s instead of 8.0 s (2 cores), most of the difference time the writer spent waiting for the zip.
+ */
+const ZIP_CHUNK_BYTES = 1024 * 1024;
+
+/**
  * A streaming workbook writer for every file tiersync writes: styles on, and no shared strings
- * (exceljs would hold every distinct string of the workbook in memory until the end).
+ * (exceljs would hold every distinct string of the workbook in memory until the end). Compressed
+ * at zlib's fastest level (archiver's default for zip), in large steps (`ZIP_CHUNK_BYTES`).
  */
 export function createWorkbookWriter(path: string): Workbook {
-  return new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false });
+  return new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false, zip: { zlib: { level: 1, chunkSize: ZIP_CHUNK_BYTES } } });
 }
 
 const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDE4EE' } };
@@ -84,8 +94,12 @@ export interface StreamTableOptions {
   onRow?: (written: number) => void;
 }
 
-/** Rows written between two turns of the event loop, so the zip stream can take the sheet's XML as it is made. */
-const ROWS_PER_TURN = 2000;
+/**
+ * Rows written between two turns of the event loop, so the zip stream can take the sheet's XML as it
+ * is made: about one 64 KB buffer of exceljs's sheet stream, so zlib compresses one while the next
+ * is made (with 2,000 rows it compressed about one buffer of twenty per turn, and fell behind).
+ */
+const ROWS_PER_TURN = 100;
 
 /** Sheet XML the zip may lag behind by before the writer waits for it to catch up. */
 const MAX_ZIP_BACKLOG = 16 * 1024 * 1024;
@@ -108,23 +122,30 @@ function zipBacklog(stream: WorksheetWriterParts['stream']): number {
 }
 
 /** exceljs's cell value types (doc/enums.js), as its style manager takes them. */
-const VALUE_TYPE = { null: 0, number: 2, string: 3, date: 4, boolean: 9 } as const;
+const VALUE_TYPE = { null: 0, number: 2, string: 3, date: 4, hyperlink: 5, boolean: 9 } as const;
 type ValueKind = keyof typeof VALUE_TYPE;
 
+/** exceljs's cell note (doc/note.js): its `model` is the comment exceljs's writer takes, in exceljs's default box. */
+const ExcelNote = createRequire(import.meta.url)('exceljs/lib/doc/note.js') as new (text: string) => { model: object };
+
 /**
- * The parts of exceljs's streaming WorksheetWriter a plain data row is written through: the sheet XML
- * stream (zipped as it is written), the workbook's style manager, and the number of the next row
- * exceljs's own row objects start from.
+ * The parts of exceljs's streaming WorksheetWriter a data row is written through, as exceljs's own row
+ * commit (`_writeRow`) uses them: the sheet XML stream (zipped as it is written), the workbook's style
+ * manager, the sheet's relationships (each hyperlink is one) and comments (each note is one), and the
+ * number of the next row exceljs's own row objects would start from.
  */
 interface WorksheetWriterParts {
   /** `pipes`: the streams exceljs passes the XML on to (archiver's input for this zip entry). */
   stream: { write(xml: string): void; pipes?: BufferedStream[] };
   _workbook: { styles: { addStyleModel(style: object, valueType: number): number } };
+  _sheetRelsWriter: { addHyperlink(link: { address: string; target: string }): void };
+  _sheetCommentsWriter: { addComments(comments: object[]): void };
+  hasComments: boolean;
   _rowZero: number;
 }
 
 /** An empty text is written as an empty cell (nothing, unless it is coloured), as Excel itself saves one. */
-function kindOf(value: OutputValue): ValueKind | 'hyperlink' {
+function kindOf(value: OutputValue): ValueKind {
   if (value === null || value === undefined || value === '') return 'null';
   if (typeof value === 'number') return 'number';
   if (typeof value === 'string') return 'string';
@@ -133,7 +154,7 @@ function kindOf(value: OutputValue): ValueKind | 'hyperlink' {
   return 'hyperlink';
 }
 
-/** `<c>` of one value, as exceljs renders it (strings as `t="str"`, no shared strings); '' for an unstyled empty cell. */
+/** `<c>` of one value, as exceljs renders it (text, and a link's text, as `t="str"`: no shared strings); '' for an unstyled empty cell. */
 function cellXml(address: string, value: OutputValue, kind: ValueKind, styleId: number): string {
   const s = styleId ? ` s="${styleId}"` : '';
   switch (kind) {
@@ -147,6 +168,8 @@ function cellXml(address: string, value: OutputValue, kind: ValueKind, styleId: 
       return `<c r="${address}"${s}><v>${exceljsUtils.dateToExcel(value as Date)}</v></c>`;
     case 'string':
       return `<c r="${address}"${s} t="str"><v>${exceljsUtils.xmlEncode(value as string)}</v></c>`;
+    case 'hyperlink':
+      return `<c r="${address}"${s} t="str"><v>${exceljsUtils.xmlEncode((value as { text: string }).text)}</v></c>`;
   }
 }
 
@@ -156,10 +179,10 @@ function cellXml(address: string, value: OutputValue, kind: ValueKind, styleId: 
  * few thousand rows so exceljs's zip stream compresses the XML as it comes instead of buffering the
  * whole sheet.
  *
- * A plain data row (no note, no hyperlink) is written as XML straight into exceljs's sheet stream, with
- * style IDs from exceljs's own style manager: building exceljs's Row and Cell objects (and its XML
- * model of each) for a million rows costs more than the rest of a run's output together. Rows with a
- * note or a hyperlink go through exceljs's row objects, which also write the comments and the links.
+ * Data rows are written as XML straight into exceljs's sheet stream, with style IDs from exceljs's own
+ * style manager, and their links and notes handed to exceljs's writers of the sheet's relationships
+ * and comments: building exceljs's Row and Cell objects (and its XML model of each) for a million rows
+ * costs more than the rest of a run's output together.
  */
 export async function streamTable(workbook: Workbook, name: string, headers: readonly string[], rows: Iterable<readonly unknown[]>, options: StreamTableOptions = {}): Promise<void> {
   const headerRow = options.headerRow ?? 1;
@@ -167,11 +190,11 @@ export async function streamTable(workbook: Workbook, name: string, headers: rea
   const parts = sheet as unknown as WorksheetWriterParts;
   const styles = parts._workbook.styles;
 
-  // One style object per kind of value and fill, shared by both kinds of row: exceljs derives a date's
-  // number format from the value type it first sees a style object with, and keeps the style ID of
-  // each object, so each pairing has its own object and the XML rows ask exceljs for its ID.
+  // One style object per kind of value and fill: exceljs derives a date's number format from the value
+  // type it first sees a style object with, and keeps the style ID of each object, so each pairing has
+  // its own object and the rows ask exceljs for its ID.
   const exceljsStyles = new Map<string, Partial<ExcelJS.Style>>();
-  const exceljsStyle = (kind: string, argb?: string): Partial<ExcelJS.Style> => {
+  const exceljsStyle = (kind: ValueKind, argb?: string): Partial<ExcelJS.Style> => {
     const key = `${argb ?? ''}:${kind}`;
     let style = exceljsStyles.get(key);
     if (!style) exceljsStyles.set(key, (style = argb ? { fill: { type: 'pattern', pattern: 'solid', fgColor: { argb } } } : {}));
@@ -182,10 +205,12 @@ export async function streamTable(workbook: Workbook, name: string, headers: rea
   const letters: string[] = [];
   const letter = (column: number) => (letters[column] ??= columnLetter(column));
 
-  let pending = '';
+  // Rows are joined into one flat string per turn: text built by `+=` is a tree of pieces that the
+  // UTF-8 encoding under the zip stream would first have to copy into one.
+  let pending: string[] = [];
   const flush = () => {
-    if (pending) parts.stream.write(pending);
-    pending = '';
+    if (pending.length) parts.stream.write(pending.join(''));
+    pending = [];
   };
   let index = 0;
   let lastRow = headerRow;
@@ -195,32 +220,24 @@ export async function streamTable(workbook: Workbook, name: string, headers: rea
     lastRow = rowNumber;
     const safe = values.map(safeCellValue);
     const marks = options.marks?.(index) ?? [];
-    const kinds = safe.map(kindOf);
-    if (marks.some((m) => m.note !== undefined) || kinds.includes('hyperlink')) {
-      // exceljs's own row: it writes the notes (comments part) and the hyperlinks (sheet relations).
-      flush();
-      parts._rowZero = rowNumber;
-      const row = sheet.getRow(rowNumber);
-      row.values = safe as ExcelJS.CellValue[];
-      row.eachCell({ includeEmpty: true }, (cell, column) => {
-        cell.style = exceljsStyle(kinds[column - 1] ?? 'null') as ExcelJS.Style;
-      });
-      for (const mark of marks) {
-        const cell = row.getCell(mark.column);
-        cell.style = exceljsStyle(kinds[mark.column - 1] ?? 'null', mark.argb) as ExcelJS.Style;
-        if (mark.note !== undefined) cell.note = mark.note;
-      }
-      row.commit();
-    } else {
-      const fills = new Map(marks.map((m) => [m.column, m.argb]));
-      let xml = `<row r="${rowNumber}">`;
-      const width = Math.max(safe.length, ...fills.keys());
-      for (let column = 1; column <= width; column++) {
-        const kind = (kinds[column - 1] ?? 'null') as ValueKind;
-        const fill = fills.get(column);
-        xml += cellXml(`${letter(column)}${rowNumber}`, safe[column - 1], kind, fill ? styleOf(kind, fill) : (plainStyles[kind] ??= styleOf(kind)));
-      }
-      pending += `${xml}</row>`;
+    const markOf = new Map(marks.map((m) => [m.column, m]));
+    const notes: object[] = [];
+    const xml = [`<row r="${rowNumber}">`];
+    const width = Math.max(safe.length, ...markOf.keys());
+    for (let column = 1; column <= width; column++) {
+      const value = safe[column - 1];
+      const kind = kindOf(value);
+      const mark = markOf.get(column);
+      const address = `${letter(column)}${rowNumber}`;
+      xml.push(cellXml(address, value, kind, mark ? styleOf(kind, mark.argb) : (plainStyles[kind] ??= styleOf(kind))));
+      if (kind === 'hyperlink') parts._sheetRelsWriter.addHyperlink({ address, target: (value as { hyperlink: string }).hyperlink });
+      if (mark?.note !== undefined) notes.push({ ...new ExcelNote(mark.note).model, ref: address });
+    }
+    xml.push('</row>');
+    pending.push(xml.join(''));
+    if (notes.length) {
+      parts.hasComments = true;
+      parts._sheetCommentsWriter.addComments(notes);
     }
     index++;
     options.onRow?.(index);
