@@ -10,6 +10,11 @@ const REFERENCES = [
   ['supportContactMpnId', 'Support Contact MPN ID'],
 ] as const;
 
+const DEFAULT_BILLING_CYCLE = columnDef('Subscriptions', 'billingCycle').default as SubscriptionRecord['billingCycle'];
+/** Columns whose change is an order (subscription.order); the managed ones need subscription.manage. */
+const ORDER_FIELDS: readonly string[] = ['Offer ID', 'Nickname', 'Quantity', 'Billing Cycle', 'Auto Renew'];
+const MANAGED_FIELDS: readonly string[] = ['Partner of Record MPN ID', 'Support Contact MPN ID', 'Status'];
+
 /**
  * Subscriptions (SPEC §1.5). `placeholderId` keys a subscription this batch creates in the working state.
  */
@@ -61,7 +66,7 @@ export function planSubscriptionRow(scope: RowScope<'Subscriptions'>, placeholde
     offerId: offer.offerId,
     nickname: pick('nickname', ''),
     quantity: pick('quantity', 0),
-    billingCycle: pick('billingCycle', columnDef('Subscriptions', 'billingCycle').default as SubscriptionRecord['billingCycle']),
+    billingCycle: pick('billingCycle', DEFAULT_BILLING_CYCLE),
     autoRenew: pick('autoRenew', true),
     partnerOfRecordMpnId: pick('partnerOfRecordMpnId', null),
     supportContactMpnId: pick('supportContactMpnId', null),
@@ -73,9 +78,8 @@ export function planSubscriptionRow(scope: RowScope<'Subscriptions'>, placeholde
   const changed = (header: string) => !before || diff.fields.includes(header);
 
   // Permissions: ordering and licence changes, then the privileged fields.
-  const orderFields = ['Offer ID', 'Nickname', 'Quantity', 'Billing Cycle', 'Auto Renew'];
-  if (before && diff.fields.some((f) => orderFields.includes(f)) && !scope.permit('subscription.order')) return scope.rejected();
-  const managed = (before ? diff.fields.filter((f) => ['Partner of Record MPN ID', 'Support Contact MPN ID', 'Status'].includes(f)) : [
+  if (before && diff.fields.some((f) => ORDER_FIELDS.includes(f)) && !scope.permit('subscription.order')) return scope.rejected();
+  const managed = (before ? diff.fields.filter((f) => MANAGED_FIELDS.includes(f)) : [
     ...(after.partnerOfRecordMpnId ? ['Partner of Record MPN ID'] : []),
     ...(after.supportContactMpnId ? ['Support Contact MPN ID'] : []),
     ...(after.status !== 'active' ? ['Status'] : []),
