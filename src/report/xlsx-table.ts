@@ -97,7 +97,7 @@ export interface StreamTableOptions {
 /**
  * Rows written between two turns of the event loop, so the zip stream can take the sheet's XML as it
  * is made: about one 64 KB buffer of exceljs's sheet stream, so zlib compresses one while the next
- * is made (with 2,000 rows it compressed about one buffer of twenty per turn, and fell behind).
+ * is made (with 2,000 rows a turn, about twenty buffers, the zip fell behind and the writer waited).
  */
 const ROWS_PER_TURN = 100;
 
