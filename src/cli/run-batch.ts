@@ -42,7 +42,7 @@ export interface BatchOptions {
  * grows; left to itself V8 lets the heap reach about twice what was alive at its last collection
  * before collecting again. A collection every 500,000 rows keeps the planning stage's peak nearer what
  * is alive (a full-scale import: 2.16 GB -> 1.83 GB, for ~1.5 s a collection; every 250,000 rows:
- * 1.80 GB for twice the time). A multiple of the 10,000 rows between two progress calls.
+ * 1.80 GB for twice the time).
  */
 const ROWS_PER_COLLECTION = 500_000;
 
@@ -106,6 +106,7 @@ async function readAndPlan(ctx: CliContext, options: BatchOptions, operator: str
     store.releaseMemory?.();
     // What the store let go (the file store's whole database) leaves memory now, before planning grows the heap.
     collectBetweenStages();
+    let nextCollection = ROWS_PER_COLLECTION;
     const plan = assembleSyncPlan(ingested, snapshot, {
       now: startedAt,
       operator,
@@ -116,7 +117,10 @@ async function readAndPlan(ctx: CliContext, options: BatchOptions, operator: str
       invitationDays: ctx.invitationDays,
       onProgress: (planned, total) => {
         ctx.terminal.progress('Planning rows', planned, total, planStarted);
-        if (planned % ROWS_PER_COLLECTION === 0) collectBetweenStages();
+        if (planned >= nextCollection) {
+          collectBetweenStages();
+          nextCollection += ROWS_PER_COLLECTION;
+        }
       },
     });
     ctx.terminal.clearProgress();

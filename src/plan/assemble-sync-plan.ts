@@ -1,4 +1,4 @@
-import { errorDiag } from '../core/diagnostics.js';
+import { errorDiag, type Diagnostic } from '../core/diagnostics.js';
 import type { ErrorCode } from '../core/error-codes.js';
 import { offerKey, subscriptionNaturalKey, userKey, type Entity } from '../core/entities.js';
 import { isAllowed, PERMISSION_LABELS, type Permission } from '../core/roles.js';
@@ -76,6 +76,11 @@ function where(slot: Slot, multiFile: boolean, fileNames: readonly string[]): st
   return `${file}${slot.sheet.name} row ${slot.planned.rows[slot.index]!.row}`;
 }
 
+/** Add to a planned row's diagnostics: the list is replaced, since a clean row's is the shared, frozen `NO_DIAGS`. */
+function addDiags(row: PlannedRow, diags: readonly Diagnostic[]): void {
+  if (diags.length) row.diags = [...row.diags, ...diags];
+}
+
 /** Drop a planned row's input from its sheet (its cells live on in the planned row). */
 function releaseInput(slot: Slot): void {
   (slot.sheet.rows as (InputRow | undefined)[])[slot.index] = undefined;
@@ -138,8 +143,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
       if (!Array.isArray(group)) continue;
       for (const slot of group) {
         const others = group.filter((g) => g !== slot).map((g) => where(g, multiFile, fileNames)).join(', ');
-        const row = rowOf(slot);
-        row.diags = [...row.diags, errorDiag('row.duplicate-key', `The same record appears again on ${others}`, { sheet: slot.sheet.name, row: inputOf(slot).row })];
+        addDiags(rowOf(slot), [errorDiag('row.duplicate-key', `The same record appears again on ${others}`, { sheet: slot.sheet.name, row: inputOf(slot).row })]);
         duplicates.add(slot);
       }
     }
@@ -231,8 +235,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
         }
       }
       row.result = decision.result;
-      // Replaced, not pushed to: a clean row's list is the shared NO_DIAGS.
-      if (decision.diags.length) row.diags = [...row.diags, ...decision.diags];
+      addDiags(row, decision.diags);
       row.note = noteOnce(decision.note);
       if (decision.assignedId) row.assignedId = decision.assignedId;
       if (decision.change) {

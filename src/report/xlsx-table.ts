@@ -190,18 +190,19 @@ export async function streamTable(workbook: Workbook, name: string, headers: rea
   const parts = sheet as unknown as WorksheetWriterParts;
   const styles = parts._workbook.styles;
 
-  // One style object per kind of value and fill: exceljs derives a date's number format from the value
-  // type it first sees a style object with, and keeps the style ID of each object, so each pairing has
-  // its own object and the rows ask exceljs for its ID.
-  const exceljsStyles = new Map<string, Partial<ExcelJS.Style>>();
-  const exceljsStyle = (kind: ValueKind, argb?: string): Partial<ExcelJS.Style> => {
-    const key = `${argb ?? ''}:${kind}`;
-    let style = exceljsStyles.get(key);
-    if (!style) exceljsStyles.set(key, (style = argb ? { fill: { type: 'pattern', pattern: 'solid', fgColor: { argb } } } : {}));
-    return style;
+  // One style per kind of value and fill, registered with exceljs once (it derives a date's number
+  // format from the value type it is given) and its ID kept here for every row that uses it.
+  // Unfilled cells, nearly all of them, find theirs without making a key.
+  const register = (kind: ValueKind, argb?: string): number => styles.addStyleModel(argb ? { fill: { type: 'pattern', pattern: 'solid', fgColor: { argb } } } : {}, VALUE_TYPE[kind]);
+  const plainIds: Partial<Record<ValueKind, number>> = {};
+  const filledIds = new Map<string, number>();
+  const styleOf = (kind: ValueKind, argb?: string): number => {
+    if (!argb) return (plainIds[kind] ??= register(kind));
+    const key = `${argb}:${kind}`;
+    let id = filledIds.get(key);
+    if (id === undefined) filledIds.set(key, (id = register(kind, argb)));
+    return id;
   };
-  const styleOf = (kind: ValueKind, argb?: string): number => styles.addStyleModel(exceljsStyle(kind, argb), VALUE_TYPE[kind]);
-  const plainStyles: Partial<Record<ValueKind, number>> = {};
   const letters: string[] = [];
   const letter = (column: number) => (letters[column] ??= columnLetter(column));
 
@@ -229,7 +230,7 @@ export async function streamTable(workbook: Workbook, name: string, headers: rea
       const kind = kindOf(value);
       const mark = markOf.get(column);
       const address = `${letter(column)}${rowNumber}`;
-      xml.push(cellXml(address, value, kind, mark ? styleOf(kind, mark.argb) : (plainStyles[kind] ??= styleOf(kind))));
+      xml.push(cellXml(address, value, kind, styleOf(kind, mark?.argb)));
       if (kind === 'hyperlink') parts._sheetRelsWriter.addHyperlink({ address, target: (value as { hyperlink: string }).hyperlink });
       if (mark?.note !== undefined) notes.push({ ...new ExcelNote(mark.note).model, ref: address });
     }

@@ -392,8 +392,9 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     return storeInfoOf(meta, SCHEMA_VERSION);
   }
 
-  private select<K extends Entity | 'invitation'>(kind: K, where = '', params: SqlValue[] = []) {
-    return rows(this.usable(), `SELECT ${columnsOf(kind).join(', ')} FROM ${TABLES[kind].table} ${where}`, params, (values) => recordOf(kind, values));
+  /** The records of a table (`where` them), or only those whose column values `keep` accepts. */
+  private select<K extends Entity | 'invitation'>(kind: K, where = '', params: SqlValue[] = [], keep?: (values: SqlValue[]) => boolean) {
+    return rows(this.usable(), `SELECT ${columnsOf(kind).join(', ')} FROM ${TABLES[kind].table} ${where}`, params, (values) => (!keep || keep(values) ? recordOf(kind, values) : undefined));
   }
 
   /**
@@ -406,7 +407,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     if (!scan) return chunks(keys).flatMap((chunk) => this.select(kind, `WHERE ${column} IN (${chunk.map(() => '?').join(', ')})`, chunk));
     const wanted = new Set(keys);
     const at = columnsOf(kind).indexOf(column);
-    return rows(this.usable(), `SELECT ${columnsOf(kind).join(', ')} FROM ${TABLES[kind].table}`, [], (values) => (wanted.has(values[at] as string) ? recordOf(kind, values) : undefined));
+    return this.select(kind, '', [], (values) => wanted.has(values[at] as string));
   }
 
   async loadSnapshot(request: SnapshotRequest): Promise<StoreSnapshot> {
