@@ -97,6 +97,9 @@ async function readAndPlan(ctx: CliContext, options: BatchOptions, operator: str
   const ingested = await ingestInputs(options.files, { kinds: options.kinds, maxInputMb: ctx.maxInputMb, terminal: ctx.terminal, log: ctx.log, ...(options.sheet ? { sheetName: options.sheet } : {}) });
   if (!ingested.sheets.length) throw new UsageError(`No sheet tiersync reads (${options.kinds.join(', ')}) was found in ${ingested.files.map((f) => f.name).join(', ')}`);
 
+  // Reading leaves its garbage (the parsed text of a million rows) in the heap: out of it before the
+  // file store reads its database and the snapshot is made on top.
+  collectBetweenStages();
   const store = await openStore(ctx.storeLocation, { write: options.mode !== 'plan', lockTimeoutSeconds: ctx.lockTimeoutSeconds, onWarning: (m) => ctx.terminal.warn(m) });
   try {
     const planStarted = Date.now();
@@ -117,7 +120,10 @@ async function readAndPlan(ctx: CliContext, options: BatchOptions, operator: str
       invitationDays: ctx.invitationDays,
       onProgress: (planned, total) => {
         ctx.terminal.progress('Planning rows', planned, total, planStarted);
-        if (planned >= nextCollection) {
+        // Not at the last rows: the collection after planning follows at once. One here, with the
+        // working state still alive, also left the next one unable to free it (L-csv: 648 MB in use
+        // after that collection instead of 314 MB, and 1.82 GB at the commit instead of 1.43 GB).
+        if (planned >= nextCollection && planned < total) {
           collectBetweenStages();
           nextCollection += ROWS_PER_COLLECTION;
         }

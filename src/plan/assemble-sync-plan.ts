@@ -46,8 +46,6 @@ interface Slot {
   sheet: InputSheet;
   planned: PlannedSheet;
   index: number;
-  /** The row's record key (`rowKey`), once computed; undefined for an unreadable row. */
-  key?: string;
 }
 
 const ENTITY_OF: Record<SheetKind, Entity> = { Users: 'user', Offers: 'offer', Resellers: 'reseller', Customers: 'customer', Subscriptions: 'subscription' };
@@ -128,12 +126,13 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
   // Duplicate keys reject every row that shares the key (SPEC §2.3).
   const duplicates = new Set<Slot>();
   for (const slots of slotsByKind.values()) {
-    // One slot per key; a list only for the (rare) keys that repeat: no array per row.
+    // One slot per key; a list only for the (rare) keys that repeat: no array per row. The keys die
+    // with this map (a sheet without Subscription IDs: a million `natural:` strings, ~60 MB) rather
+    // than being kept on the slots through planning; --prune makes them again for its drift.
     const byKey = new Map<string, Slot | Slot[]>();
     for (const slot of slots) {
       const key = rowKey(inputOf(slot));
       if (key === undefined) continue;
-      slot.key = key;
       const found = byKey.get(key);
       if (found === undefined) byKey.set(key, slot);
       else if (Array.isArray(found)) found.push(slot);
@@ -189,7 +188,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
         continue;
       }
       // Keys seen feed only the drift of --prune.
-      if (options.prune) seenKeys.add(slot.key ?? rowKey(input)!);
+      if (options.prune) seenKeys.add(rowKey(input)!);
       if (!ctx.operator) {
         refuse(slot, 'role.unknown-user', `${options.operator} is not an active user of this store; nothing can be changed as this operator`);
         continue;

@@ -129,12 +129,20 @@ class TextBinder {
 /**
  * The database file lives in memory and reaches the disk only through `saveDurably`, so SQLite's own
  * rollback journal need not be a file: kept in memory it still serves ROLLBACK, and a commit no longer
- * copies every changed page into an in-memory journal file. The page cache is raised from 2 MB so
- * that a commit of a million rows does not page B-tree nodes in and out of the in-memory file.
+ * copies every changed page into an in-memory journal file.
  */
 function tune(db: Database): void {
-  db.exec('PRAGMA journal_mode = MEMORY; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536');
+  db.exec('PRAGMA journal_mode = MEMORY; PRAGMA temp_store = MEMORY');
 }
+
+/**
+ * A commit's page cache, in KiB (SQLite's default is 2 MB), so that a commit of a million rows does
+ * not page B-tree nodes in and out of the in-memory file. Only commits get it: the cache lives in
+ * sql.js's WebAssembly memory, which never shrinks, and a snapshot that scans the whole database
+ * would fill it for nothing (64 MB more at the peak of a full-scale run, when the database, the
+ * validated rows and the snapshot are all in memory).
+ */
+const COMMIT_CACHE_KIB = 65_536;
 
 /**
  * Write `data` so that `path` is always either the old or the new file: tmp → fsync → keep the
@@ -421,14 +429,15 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     let subscriptions;
     if (request.subscriptionsOfCustomers === 'all') subscriptions = this.select('subscription');
     else {
-      const byId = new Map<string, ReturnType<typeof recordOf<'subscription'>>>();
       const owners = [...new Set(request.subscriptionsOfCustomers)];
-      for (const s of this.selectIn('subscription', 'customer_domain', owners, mostCustomers(owners))) byId.set(s.subscriptionId, s);
-      // Only the IDs not loaded with their customer: a re-upload names a million subscriptions by ID,
-      // nearly all of customers it also names.
-      const missing = [...new Set(request.subscriptionIds)].filter((id) => !byId.has(id));
-      for (const s of this.selectIn('subscription', 'subscription_id', missing)) byId.set(s.subscriptionId, s);
-      subscriptions = [...byId.values()];
+      subscriptions = this.selectIn('subscription', 'customer_domain', owners, mostCustomers(owners));
+      if (request.subscriptionIds.length) {
+        // Only the IDs not loaded with their customer: a re-upload names a million subscriptions by ID,
+        // nearly all of customers it also names.
+        const loaded = new Set(subscriptions.map((s) => s.subscriptionId));
+        const missing = [...new Set(request.subscriptionIds)].filter((id) => !loaded.has(id));
+        for (const s of this.selectIn('subscription', 'subscription_id', missing)) subscriptions.push(s);
+      }
     }
     return {
       info,
@@ -457,6 +466,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     }
     const undo = await this.makeRoom(expectedGrowth(batch));
     db = this.db!;
+    db.exec(`PRAGMA cache_size = -${COMMIT_CACHE_KIB}`);
     let revisionAfter: number;
     db.exec('BEGIN');
     try {
