@@ -112,32 +112,27 @@ export function rowOf(kind: Entity | 'invitation', record: object): SqlValue[] {
   return [map.keyOf(r), ...map.fields.map(([field, , codec]) => encode(r[field], codec))];
 }
 
-type RecordMaker = (values: readonly unknown[], decodeValue: typeof decode) => Record<string, unknown>;
-const recordMakers = new Map<Entity | 'invitation', RecordMaker>();
-
 /**
- * The function that turns the values of `columnsOf(kind)` into a record as one object literal, made
- * once per kind from the table's field names. A record built field by field from `{}` keeps every
+ * Per kind, the function that turns the values of `columnsOf(kind)` into a record as one object
+ * literal, generated from the table's field names. A record built field by field from `{}` keeps every
  * field past the fourth in a separate property store: at a million stored subscriptions, a million
  * more objects (~80 MB with their headers) for every collection to walk while a run plans.
  */
-function recordMaker(kind: Entity | 'invitation'): RecordMaker {
-  let make = recordMakers.get(kind);
-  if (!make) {
+const RECORD_MAKERS = Object.fromEntries(
+  (Object.keys(TABLES) as (Entity | 'invitation')[]).map((kind) => {
     const keyField = KEY_FIELD[kind];
     const parts = [
       ...(keyField ? [`${JSON.stringify(keyField)}: String(v[0])`] : []),
       ...TABLES[kind].fields.map(([field, , codec], i) => `${JSON.stringify(field)}: decode(v[${i + 1}], ${JSON.stringify(codec)})`),
     ];
-    make = new Function('v', 'decode', `return { ${parts.join(', ')} };`) as RecordMaker;
-    recordMakers.set(kind, make);
-  }
-  return make;
-}
+    const make = new Function('decode', `return (v) => ({ ${parts.join(', ')} });`)(decode) as (values: readonly unknown[]) => object;
+    return [kind, make];
+  }),
+) as Record<Entity | 'invitation', (values: readonly unknown[]) => object>;
 
 /** The values of `columnsOf(kind)` back as a record. */
 export function recordOf<K extends Entity | 'invitation'>(kind: K, values: readonly unknown[]): K extends Entity ? RecordOf[K] : InvitationRecord {
-  return recordMaker(kind)(values, decode) as never;
+  return RECORD_MAKERS[kind](values) as never;
 }
 
 /**
