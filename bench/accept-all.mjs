@@ -2,7 +2,7 @@
 // followed its link (the same writes and audit records as `tiersync accept`, one batch for all).
 //   node bench/accept-all.mjs STORE
 import { randomUUID } from 'node:crypto';
-import { openStore } from '../dist/cli/store-factory.js';
+import { openStore } from '../dist/run/store-factory.js';
 
 export async function acceptAll(location) {
   const store = await openStore(location, { write: true, lockTimeoutSeconds: 60 });

@@ -4,8 +4,8 @@ import { EXIT, type ExitCode } from '../core/exit-codes.js';
 import { UsageError } from '../core/errors.js';
 import type { ResellerRecord } from '../core/entities.js';
 import type { WriteOp } from '../store/sync-store.js';
-import type { CliContext } from './context.js';
-import { openStore } from './store-factory.js';
+import type { RunContext } from '../run/run-context.js';
+import { openStore } from '../run/store-factory.js';
 
 /** The token of `--token T` or of the whole link `--link URL`. */
 export function tokenFrom(args: { token?: string; link?: string }): string {
@@ -24,7 +24,7 @@ export function tokenFrom(args: { token?: string; link?: string }): string {
 }
 
 /** SPEC §1.3.1: an `invited` partnership becomes `active` when its current token is presented in time. */
-export async function runAccept(ctx: CliContext, args: { token?: string; link?: string }): Promise<ExitCode> {
+export async function runAccept(ctx: RunContext, args: { token?: string; link?: string }): Promise<ExitCode> {
   const token = tokenFrom(args);
   const now = ctx.now().toISOString();
   const store = await openStore(ctx.storeLocation, { write: true, lockTimeoutSeconds: ctx.lockTimeoutSeconds, onWarning: (m) => ctx.terminal.warn(m) });

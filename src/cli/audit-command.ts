@@ -5,11 +5,11 @@ import { EXIT, type ExitCode } from '../core/exit-codes.js';
 import { UsageError } from '../core/errors.js';
 import { ENTITIES } from '../core/entities.js';
 import { createWorkbookWriter, streamTable } from '../report/xlsx-table.js';
-import type { CliContext } from './context.js';
-import { openStore } from './store-factory.js';
+import type { RunContext } from '../run/run-context.js';
+import { openStore } from '../run/store-factory.js';
 
 /** `tiersync audit verify`: recompute the hash chain; exit 1 naming the first broken record. */
-export async function runAuditVerify(ctx: CliContext): Promise<ExitCode> {
+export async function runAuditVerify(ctx: RunContext): Promise<ExitCode> {
   const store = await openStore(ctx.storeLocation, { write: false, lockTimeoutSeconds: 0 });
   try {
     const verdict = await verifyAuditChain(store.readAudit());
@@ -32,7 +32,7 @@ export interface AuditExportFilter {
 }
 
 /** `tiersync audit export --out FILE.xlsx`: the trail as a filterable workbook for auditors. */
-export async function runAuditExport(ctx: CliContext, outFile: string, filter: AuditExportFilter): Promise<ExitCode> {
+export async function runAuditExport(ctx: RunContext, outFile: string, filter: AuditExportFilter): Promise<ExitCode> {
   if (!/\.xlsx$/i.test(outFile)) throw new UsageError(`--out ${outFile}: the audit export is an .xlsx workbook`);
   if (filter.entity && !(ENTITIES as readonly string[]).includes(filter.entity) && filter.entity !== 'invitation') {
     throw new UsageError(`--entity ${filter.entity}: use one of ${[...ENTITIES, 'invitation'].join(', ')}`);

@@ -6,9 +6,9 @@ import { userKey } from '../core/entities.js';
 import { SHEETS, SHEET_KINDS, type SheetKind } from '../normalize/columns.js';
 import { createWorkbookWriter, streamTable } from '../report/xlsx-table.js';
 import type { StoreSnapshot } from '../store/sync-store.js';
-import type { CliContext } from './context.js';
-import { requireOperator } from './run-batch.js';
-import { openStore } from './store-factory.js';
+import type { RunContext } from '../run/run-context.js';
+import { requireOperator } from '../run/run-batch.js';
+import { openStore } from '../run/store-factory.js';
 
 /** A stored value as an input cell: lists joined with `; `, booleans yes/no, null empty. */
 function cellOf(value: unknown): unknown {
@@ -35,7 +35,7 @@ function recordsOf(snapshot: StoreSnapshot, kind: SheetKind): object[] {
 }
 
 /** `tiersync export`: the whole state as an input workbook; applying it to the same store changes nothing. */
-export async function runExport(ctx: CliContext, outFile: string): Promise<ExitCode> {
+export async function runExport(ctx: RunContext, outFile: string): Promise<ExitCode> {
   if (!/\.xlsx$/i.test(outFile)) throw new UsageError(`--out ${outFile}: the export is an .xlsx workbook`);
   const operator = requireOperator(ctx);
   const store = await openStore(ctx.storeLocation, { write: false, lockTimeoutSeconds: 0 });

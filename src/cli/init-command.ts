@@ -5,14 +5,14 @@ import { isMpnId } from '../core/mpn.js';
 import { userKey, type OfferRecord, type UserRecord } from '../core/entities.js';
 import { assembleSyncPlan } from '../plan/assemble-sync-plan.js';
 import { hasRejections } from '../plan/sync-plan.js';
-import type { CliContext } from './context.js';
-import { ingestInputs } from './ingest.js';
-import { displayLocation, initStore } from './store-factory.js';
+import type { RunContext } from '../run/run-context.js';
+import { ingestInputs } from '../run/ingest.js';
+import { displayLocation, initStore } from '../run/store-factory.js';
 
 /** The catalog `init` loads: also a valid input of `catalog import`. */
 export const DEFAULT_CATALOG = fileURLToPath(new URL('../../templates/default-catalog.csv', import.meta.url));
 
-export async function runInit(ctx: CliContext, args: Record<string, unknown>): Promise<ExitCode> {
+export async function runInit(ctx: RunContext, args: Record<string, unknown>): Promise<ExitCode> {
   const mpnId = String(args.providerMpn ?? '').trim();
   if (!isMpnId(mpnId)) throw new UsageError(`--provider-mpn "${mpnId}" is not an MPN ID (6 to 8 digits)`);
   const adminEmail = userKey(String(args.admin ?? '').trim());

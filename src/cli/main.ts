@@ -5,7 +5,7 @@ import { exitCodeOf, TiersyncError, UsageError } from '../core/errors.js';
 import { SHEET_KINDS } from '../normalize/columns.js';
 import { closeLogger, createLogger, type Logger } from '../log/logger.js';
 import { Terminal } from '../report/terminal.js';
-import type { CliContext } from './context.js';
+import type { RunContext } from '../run/run-context.js';
 import { runAccept } from './accept-command.js';
 import { runAuditExport, runAuditVerify } from './audit-command.js';
 import { runExport } from './export-command.js';
@@ -14,7 +14,7 @@ import { runTemplate } from './template-command.js';
 import { runExplain } from './explain-command.js';
 import { runInit } from './init-command.js';
 import { runMigrateStore } from './migrate-store-command.js';
-import { applySavedPlan, runBatch } from './run-batch.js';
+import { applySavedPlan, runBatch } from '../run/run-batch.js';
 
 interface GlobalArgs {
   store: string;
@@ -50,7 +50,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let log: Logger | undefined;
   let terminal = new Terminal(argv.includes('--quiet'));
 
-  const context = (args: GlobalArgs): CliContext => {
+  const context = (args: GlobalArgs): RunContext => {
     terminal = new Terminal(args.quiet);
     log = createLogger({ ...(args.logFile ? { logFile: args.logFile } : {}), level: args.logLevel });
     if (!Number.isFinite(args.lockTimeout) || args.lockTimeout < 0) throw new UsageError('--lock-timeout takes a number of seconds, 0 or more');
@@ -70,7 +70,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       now: () => new Date(),
     };
   };
-  const run = (task: (ctx: CliContext, args: Args) => Promise<ExitCode>) => async (args: unknown) => {
+  const run = (task: (ctx: RunContext, args: Args) => Promise<ExitCode>) => async (args: unknown) => {
     exitCode = await task(context(args as Args), args as Args);
   };
 

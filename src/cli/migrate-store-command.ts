@@ -1,14 +1,14 @@
 import { EXIT, type ExitCode } from '../core/exit-codes.js';
 import { UsageError } from '../core/errors.js';
-import type { CliContext } from './context.js';
-import { displayLocation, migrateStore } from './store-factory.js';
+import type { RunContext } from '../run/run-context.js';
+import { displayLocation, migrateStore } from '../run/store-factory.js';
 
 /**
  * `tiersync migrate-store --from tiersync.db --to postgres://…`: copy a store file into an empty
  * PostgreSQL database, whole (store ID, revision, every table, the audit chain), in one transaction.
  * The file is locked meanwhile and left as it was.
  */
-export async function runMigrateStore(ctx: CliContext, args: { from?: string; to?: string }): Promise<ExitCode> {
+export async function runMigrateStore(ctx: RunContext, args: { from?: string; to?: string }): Promise<ExitCode> {
   if (!args.from) throw new UsageError('Name the store file to copy with --from PATH');
   if (!args.to) throw new UsageError('Name the empty PostgreSQL database to copy into with --to postgres://USER@HOST:PORT/DATABASE');
   const target = await displayLocation(args.to);

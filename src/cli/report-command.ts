@@ -1,12 +1,12 @@
 import { EXIT, type ExitCode } from '../core/exit-codes.js';
 import { UsageError } from '../core/errors.js';
 import { unpackRunReport } from '../report/run-record.js';
-import type { CliContext } from './context.js';
-import { report } from './run-batch.js';
-import { openStore } from './store-factory.js';
+import type { RunContext } from '../run/run-context.js';
+import { report } from '../run/run-batch.js';
+import { openStore } from '../run/store-factory.js';
 
 /** `tiersync report --batch ID --out DIR`: write an applied run's results workbook again, from the store. */
-export async function runReport(ctx: CliContext, batchId: string): Promise<ExitCode> {
+export async function runReport(ctx: RunContext, batchId: string): Promise<ExitCode> {
   const store = await openStore(ctx.storeLocation, { write: false, lockTimeoutSeconds: 0 });
   try {
     const batches = await store.listBatches();

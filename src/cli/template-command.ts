@@ -5,9 +5,9 @@ import { UsageError } from '../core/errors.js';
 import { SHEET_KINDS, type SheetKind } from '../normalize/columns.js';
 import { sheetKindOf } from '../normalize/headers.js';
 import { writeTemplateWorkbook } from '../report/template-workbook.js';
-import type { CliContext } from './context.js';
+import type { RunContext } from '../run/run-context.js';
 import { DEFAULT_CATALOG } from './init-command.js';
-import { isServerUrl, openStore } from './store-factory.js';
+import { isServerUrl, openStore } from '../run/store-factory.js';
 
 /** Offer IDs of the catalog `init` loads (its first column; the file is ours and plain). */
 export async function defaultCatalogOfferIds(): Promise<string[]> {
@@ -16,7 +16,7 @@ export async function defaultCatalogOfferIds(): Promise<string[]> {
 }
 
 /** Offer IDs for the drop-down: the store's catalog, or the default one when there is no store file yet. */
-async function offerIds(ctx: CliContext): Promise<{ ids: string[]; from: string }> {
+async function offerIds(ctx: RunContext): Promise<{ ids: string[]; from: string }> {
   if (!isServerUrl(ctx.storeLocation) && !existsSync(ctx.storeLocation)) {
     return { ids: await defaultCatalogOfferIds(), from: 'the default catalog' };
   }
@@ -30,7 +30,7 @@ async function offerIds(ctx: CliContext): Promise<{ ids: string[]; from: string 
 }
 
 /** `tiersync template --out FILE.xlsx [--sheets …]`. */
-export async function runTemplate(ctx: CliContext, outFile: string, sheets: readonly string[] | undefined): Promise<ExitCode> {
+export async function runTemplate(ctx: RunContext, outFile: string, sheets: readonly string[] | undefined): Promise<ExitCode> {
   if (!/\.xlsx$/i.test(outFile)) throw new UsageError(`--out ${outFile}: the template is an .xlsx workbook`);
   const kinds: SheetKind[] = [];
   for (const name of sheets?.length ? sheets.flatMap((s) => s.split(',')) : SHEET_KINDS) {

@@ -7,7 +7,7 @@ import initSqlJs from 'sql.js';
 import { verifyAuditChain, type AuditRecord } from '../../src/core/audit-chain.js';
 import type { CustomerRecord, InvitationRecord, OfferRecord, SubscriptionRecord, UserRecord } from '../../src/core/entities.js';
 import { StalePlanError, StoreError, StoreLockedError } from '../../src/core/errors.js';
-import { initStore, openStore } from '../../src/cli/store-factory.js';
+import { initStore, openStore } from '../../src/run/store-factory.js';
 import type { AuditEntry, CommitBatch, SyncStore, WriteOp } from '../../src/store/sync-store.js';
 import { createTestDatabase, queryRows } from '../helpers/postgres.js';
 

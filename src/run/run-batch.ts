@@ -15,7 +15,7 @@ import { StagedSecretFiles } from '../report/secret-files.js';
 import { formatCounts } from '../report/terminal.js';
 import type { SnapshotRequest, SyncStore } from '../store/sync-store.js';
 import { ingestInputs, type Ingested } from './ingest.js';
-import type { CliContext } from './context.js';
+import type { RunContext } from './run-context.js';
 import { openStore } from './store-factory.js';
 import { memoryFields } from '../log/logger.js';
 import { collectBetweenStages } from '../core/stage-gc.js';
@@ -83,7 +83,7 @@ function stemOf(files: readonly string[]): string {
   return files.length > 1 ? `${first}+${files.length - 1}` : first;
 }
 
-export function requireOperator(ctx: CliContext): string {
+export function requireOperator(ctx: RunContext): string {
   if (!ctx.operator) throw new UsageError('Name the operator with --as EMAIL (or the TIERSYNC_USER environment variable)');
   return ctx.operator;
 }
@@ -93,7 +93,7 @@ export function requireOperator(ctx: CliContext): string {
  * its own so that the validated rows and the snapshot are garbage once it returns (what an async
  * function holds lives as long as it runs). Returns the plan and the store, open.
  */
-async function readAndPlan(ctx: CliContext, options: BatchOptions, operator: string, startedAt: string): Promise<{ plan: SyncPlan; store: SyncStore }> {
+async function readAndPlan(ctx: RunContext, options: BatchOptions, operator: string, startedAt: string): Promise<{ plan: SyncPlan; store: SyncStore }> {
   const ingested = await ingestInputs(options.files, { kinds: options.kinds, maxInputMb: ctx.maxInputMb, terminal: ctx.terminal, log: ctx.log, ...(options.sheet ? { sheetName: options.sheet } : {}) });
   if (!ingested.sheets.length) throw new UsageError(`No sheet tiersync reads (${options.kinds.join(', ')}) was found in ${ingested.files.map((f) => f.name).join(', ')}`);
 
@@ -139,7 +139,7 @@ async function readAndPlan(ctx: CliContext, options: BatchOptions, operator: str
 }
 
 /** plan / apply / reconcile / catalog import on input files: read → plan → (apply) → report. */
-export async function runBatch(ctx: CliContext, options: BatchOptions): Promise<ExitCode> {
+export async function runBatch(ctx: RunContext, options: BatchOptions): Promise<ExitCode> {
   const operator = requireOperator(ctx);
   const startedAt = ctx.now().toISOString();
   const batchId = randomUUID();
@@ -171,7 +171,7 @@ export async function runBatch(ctx: CliContext, options: BatchOptions): Promise<
 }
 
 /** `apply --plan PLAN.json`: carry out a saved plan, if it is still current. */
-export async function applySavedPlan(ctx: CliContext, planPath: string, splitCredentials: boolean): Promise<ExitCode> {
+export async function applySavedPlan(ctx: RunContext, planPath: string, splitCredentials: boolean): Promise<ExitCode> {
   let plan: SyncPlan;
   try {
     plan = JSON.parse(await fs.readFile(planPath, 'utf8')) as SyncPlan;
@@ -198,7 +198,7 @@ interface ReportContext {
   files: readonly string[];
 }
 
-async function applyAndReport(ctx: CliContext, store: SyncStore, plan: SyncPlan, run: ReportContext & { batchMode: 'apply' | 'reconcile' | 'catalog-import'; splitCredentials: boolean }): Promise<ExitCode> {
+async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan, run: ReportContext & { batchMode: 'apply' | 'reconcile' | 'catalog-import'; splitCredentials: boolean }): Promise<ExitCode> {
   const staged = new StagedSecretFiles();
   const stem = stemOf(run.files);
   const info = await store.info();
@@ -285,7 +285,7 @@ function reportCertainlyTooLarge(plan: SyncPlan): boolean {
 }
 
 /** The RunInfo of a run that changes nothing (plan mode, or a refused prune). */
-async function unchangedRun(ctx: CliContext, store: SyncStore, plan: SyncPlan, run: ReportContext): Promise<RunInfo> {
+async function unchangedRun(ctx: RunContext, store: SyncStore, plan: SyncPlan, run: ReportContext): Promise<RunInfo> {
   const info = await store.info();
   return { mode: run.mode, batchId: run.batchId, operator: plan.operator, startedAt: run.startedAt, finishedAt: ctx.now().toISOString(), storeLocation: store.location, storeId: info.storeId, revisionBefore: plan.revision, revisionAfter: plan.revision, resultsFilter: ctx.resultsFilter };
 }
@@ -297,7 +297,7 @@ interface WrittenFiles {
 }
 
 /** Write the results workbook and tell the operator (and the log) how the run went. */
-export async function report(ctx: CliContext, plan: SyncPlan, run: RunInfo, files: readonly string[], applied?: AppliedIds, written: WrittenFiles = { credentials: [], invitations: [] }): Promise<string> {
+export async function report(ctx: RunContext, plan: SyncPlan, run: RunInfo, files: readonly string[], applied?: AppliedIds, written: WrittenFiles = { credentials: [], invitations: [] }): Promise<string> {
   await fs.mkdir(ctx.outDir, { recursive: true });
   const path = join(ctx.outDir, `${stemOf(files)}.results.xlsx`);
   const started = Date.now();

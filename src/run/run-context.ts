@@ -1,8 +1,8 @@
 import type { Logger } from '../log/logger.js';
 import type { Terminal } from '../report/terminal.js';
 
-/** What every command receives from the command line and the environment, resolved once. */
-export interface CliContext {
+/** What a run receives from its caller (the command line or the console), resolved once. */
+export interface RunContext {
   storeLocation: string;
   /** `--as` or TIERSYNC_USER; checked against the store's users by the plan. */
   operator: string | undefined;
