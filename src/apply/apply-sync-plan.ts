@@ -3,6 +3,7 @@ import { adminUserName } from '../core/customer-domain.js';
 import type { InvitationRecord, ResellerRecord } from '../core/entities.js';
 import { countResults, type Change, type SyncPlan } from '../plan/sync-plan.js';
 import type { AuditEntry, BatchRecord, Sequence, SyncStore, WriteOp } from '../store/sync-store.js';
+import { termEndOf } from '../core/new-commerce.js';
 import { generateInvitationToken, generateTemporaryPassword, hashToken } from './secrets.js';
 
 /** A new customer's sign-in, shown once in the credential report and nowhere else. */
@@ -27,6 +28,8 @@ export interface IssuedInvitation {
 
 export interface ApplyResult {
   batchId: string;
+  /** The apply's time: a created subscription's term starts then. */
+  appliedAt: string;
   revisionBefore: number;
   revisionAfter: number;
   /**
@@ -78,14 +81,17 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
   const inputOf = (change: Change) => plan.inputs[change.source?.file ?? 0] ?? { name: '', sha256: '' };
   const entryOf = (change: Change, key: string, action: string, before: unknown, after: unknown, entity: string = change.entity): AuditEntry => {
     const input = inputOf(change);
-    return { batchId: options.batchId, at: now, operator: plan.operator, entity, key, action, before, after, inputName: input.name, inputSha256: input.sha256 };
+    // A renewal is dated at its term end; everything else at the run's time.
+    const entry: AuditEntry = { batchId: options.batchId, at: change.at ?? now, operator: plan.operator, entity, key, action, before, after, inputName: input.name, inputSha256: input.sha256 };
+    if (plan.simulatedClock) entry.clock = 'simulated';
+    return entry;
   };
   /** The record a change writes: as planned, with the ID and creation time of a new customer or subscription. */
   const writtenRecord = (index: number): Change['after'] => {
     const change = plan.changes[index]!;
     if (change.action !== 'create') return change.after;
     if (change.entity === 'customer') return { ...change.after, tenantId: assignedIds[index]!, createdAt: now };
-    if (change.entity === 'subscription') return { ...change.after, subscriptionId: assignedIds[index]!, createdAt: now };
+    if (change.entity === 'subscription') return { ...change.after, subscriptionId: assignedIds[index]!, createdAt: now, termStart: now, termEnd: termEndOf(now, change.after.term) };
     return change.after;
   };
   const keyOf = (change: Change, index: number): string => {
@@ -176,7 +182,7 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
     },
   };
   if (!ops.length) {
-    return { batchId: options.batchId, revisionBefore: plan.revision, revisionAfter: plan.revision, assignedIds, credentials, invitations };
+    return { batchId: options.batchId, appliedAt: now, revisionBefore: plan.revision, revisionAfter: plan.revision, assignedIds, credentials, invitations };
   }
   await options.beforeCommit?.({ credentials, invitations });
   const counts = countResults(plan) as BatchRecord['counts'];
@@ -197,5 +203,5 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
       details: options.details?.({ assignedIds, invitations }) ?? null,
     },
   });
-  return { batchId: options.batchId, revisionBefore: plan.revision, revisionAfter, assignedIds, credentials, invitations };
+  return { batchId: options.batchId, appliedAt: now, revisionBefore: plan.revision, revisionAfter, assignedIds, credentials, invitations };
 }

@@ -6,6 +6,7 @@ import type { ResellerRecord } from '../core/entities.js';
 import type { WriteOp } from '../store/sync-store.js';
 import type { RunContext } from '../run/run-context.js';
 import { openStore } from '../run/store-factory.js';
+import { runClock } from '../run/run-clock.js';
 
 /** The token of `--token T` or of the whole link `--link URL`. */
 export function tokenFrom(args: { token?: string; link?: string }): string {
@@ -26,9 +27,10 @@ export function tokenFrom(args: { token?: string; link?: string }): string {
 /** SPEC §1.3.1: an `invited` partnership becomes `active` when its current token is presented in time. */
 export async function runAccept(ctx: RunContext, args: { token?: string; link?: string }): Promise<ExitCode> {
   const token = tokenFrom(args);
-  const now = ctx.now().toISOString();
   const store = await openStore(ctx.storeLocation, { write: true, lockTimeoutSeconds: ctx.lockTimeoutSeconds, onWarning: (m) => ctx.terminal.warn(m) });
   try {
+    const clock = runClock(ctx, await store.info(), store.location);
+    const now = clock.now;
     const invitation = await store.findInvitationByTokenHash(hashToken(token));
     if (!invitation) throw new UsageError('No invitation matches this token; check that the whole link was copied, or ask the provider for a new invitation');
     if (invitation.status === 'accepted') throw new UsageError(`This invitation was already accepted on ${invitation.acceptedAt?.slice(0, 10)}`);
@@ -40,7 +42,7 @@ export async function runAccept(ctx: RunContext, args: { token?: string; link?: 
     const after: ResellerRecord = { ...before, partnership: 'active', stateSince: now };
     const batchId = randomUUID();
     const operator = `reseller ${before.mpnId} (invitation link)`;
-    const audit = { batchId, at: now, operator, inputName: '', inputSha256: '' };
+    const audit = { batchId, at: now, operator, inputName: '', inputSha256: '', ...(clock.simulated ? { clock: 'simulated' as const } : {}) };
     const revision = await store.commit({
       expectedRevision: snapshot.info.revision,
       ops: [

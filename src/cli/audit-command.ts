@@ -7,11 +7,14 @@ import { ENTITIES } from '../core/entities.js';
 import { createWorkbookWriter, streamTable } from '../report/xlsx-table.js';
 import type { RunContext } from '../run/run-context.js';
 import { openStore } from '../run/store-factory.js';
+import { runClock } from '../run/run-clock.js';
 
 /** `tiersync audit verify`: recompute the hash chain; exit 1 naming the first broken record. */
 export async function runAuditVerify(ctx: RunContext): Promise<ExitCode> {
   const store = await openStore(ctx.storeLocation, { write: false, lockTimeoutSeconds: 0 });
   try {
+    // A read takes --now only where a write would: a store made with --simulated-clock.
+    runClock(ctx, await store.info(), store.location);
     const verdict = await verifyAuditChain(store.readAudit());
     ctx.log.info('audit verified', { event: 'audit.verify', records: verdict.records, broken: verdict.broken?.seq ?? null });
     if (verdict.broken) {
@@ -45,6 +48,8 @@ export async function runAuditExport(ctx: RunContext, outFile: string, filter: A
   }
   const store = await openStore(ctx.storeLocation, { write: false, lockTimeoutSeconds: 0 });
   try {
+    // A read takes --now only where a write would: a store made with --simulated-clock.
+    runClock(ctx, await store.info(), store.location);
     const keep = (r: AuditRecord) => (!filter.batch || r.batchId === filter.batch) && (!since || r.at >= since) && (!filter.entity || r.entity === filter.entity);
     const rows: unknown[][] = [];
     for await (const r of store.readAudit()) {

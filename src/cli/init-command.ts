@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { EXIT, type ExitCode } from '../core/exit-codes.js';
 import { TiersyncError, UsageError } from '../core/errors.js';
-import { isMpnId } from '../core/mpn.js';
+import { isMpnId, PARTNER_ID_FORMAT } from '../core/mpn.js';
 import { userKey, type OfferRecord, type UserRecord } from '../core/entities.js';
 import { assembleSyncPlan } from '../plan/assemble-sync-plan.js';
 import { hasRejections } from '../plan/sync-plan.js';
@@ -14,12 +14,14 @@ export const DEFAULT_CATALOG = fileURLToPath(new URL('../../templates/default-ca
 
 export async function runInit(ctx: RunContext, args: Record<string, unknown>): Promise<ExitCode> {
   const mpnId = String(args.providerMpn ?? '').trim();
-  if (!isMpnId(mpnId)) throw new UsageError(`--provider-mpn "${mpnId}" is not an MPN ID (6 to 8 digits)`);
+  if (!isMpnId(mpnId)) throw new UsageError(`--provider-mpn "${mpnId}" is not a PartnerID (${PARTNER_ID_FORMAT})`);
   const adminEmail = userKey(String(args.admin ?? '').trim());
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(adminEmail)) throw new UsageError(`--admin "${adminEmail}" is not an email address`);
   const portalUrl = String(args.portalUrl ?? 'http://localhost:8080');
   if (!/^https?:\/\/[^\s]+$/.test(portalUrl)) throw new UsageError(`--portal-url "${portalUrl}" is not an http(s) URL`);
-  const now = ctx.now().toISOString();
+  const clock: 'system' | 'simulated' = args.simulatedClock ? 'simulated' : 'system';
+  if (ctx.nowOverride && clock !== 'simulated') throw new UsageError('--now is refused: only a store made with --simulated-clock (for tests, demos and training) takes --now; add --simulated-clock');
+  const now = ctx.nowOverride ?? ctx.now().toISOString();
   const admin: UserRecord = { email: adminEmail, displayName: String(args.adminName ?? adminEmail), roles: ['Global admin'], status: 'active' };
   const provider = { mpnId, name: String(args.providerName), portalUrl };
 
@@ -27,15 +29,16 @@ export async function runInit(ctx: RunContext, args: Record<string, unknown>): P
   const catalog = await ingestInputs([DEFAULT_CATALOG], { kinds: ['Offers'], sheetName: 'Offers', maxInputMb: 10, terminal: ctx.terminal, log: ctx.log });
   const plan = assembleSyncPlan(
     catalog,
-    { info: { storeId: '', revision: 0, schemaVersion: 0, provider, createdAt: now }, users: [admin], offers: [], resellers: [], openInvitations: [], customers: [], subscriptions: [] },
+    { info: { storeId: '', revision: 0, schemaVersion: 0, provider, createdAt: now, clock, lastRunAt: null }, users: [admin], offers: [], resellers: [], openInvitations: [], customers: [], subscriptions: [] },
     { now, operator: adminEmail, atomic: true, allowRemovals: false, prune: false, resendExpired: false, invitationDays: ctx.invitationDays },
   );
   if (hasRejections(plan)) throw new TiersyncError(`The default catalog ${DEFAULT_CATALOG} has invalid rows; reinstall tiersync`);
   const offers = plan.changes.map((c) => c.after as OfferRecord);
 
-  await initStore(ctx.storeLocation, { provider, admin, offers, now, operator: adminEmail });
+  await initStore(ctx.storeLocation, { provider, admin, offers, now, operator: adminEmail, clock });
   const location = await displayLocation(ctx.storeLocation);
   ctx.log.info('store created', { event: 'store.init', store: location, provider: mpnId, offers: offers.length });
   ctx.terminal.print(`Created store ${location} for ${provider.name} (${mpnId}): Global admin ${adminEmail}, ${offers.length} offers in the catalog.`);
+  if (clock === 'simulated') ctx.terminal.print(`Its clock is simulated: every command takes --now TIMESTAMP (never earlier than the last run). For tests, demos and training only.`);
   return EXIT.ok;
 }

@@ -15,6 +15,7 @@ import { runExplain } from './explain-command.js';
 import { runInit } from './init-command.js';
 import { runMigrateStore } from './migrate-store-command.js';
 import { applySavedPlan, runBatch } from '../run/run-batch.js';
+import { parseNowOption } from '../run/run-clock.js';
 
 interface GlobalArgs {
   store: string;
@@ -28,6 +29,7 @@ interface GlobalArgs {
   maxInputMb: number;
   invitationDays: number;
   results: 'all' | 'changed';
+  now?: string;
 }
 
 const EPILOGUE = `Exit codes:\n${EXIT_CODE_MEANINGS.map(([code, meaning]) => `  ${code}  ${meaning}`).join('\n')}`;
@@ -68,6 +70,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       terminal,
       log,
       now: () => new Date(),
+      ...(args.now !== undefined ? { nowOverride: parseNowOption(args.now) } : {}),
     };
   };
   const run = (task: (ctx: RunContext, args: Args) => Promise<ExitCode>) => async (args: unknown) => {
@@ -88,6 +91,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option('invitation-days', { type: 'number', default: 30, describe: 'days before a new invitation expires', global: true })
     .option('results', { choices: ['all', 'changed'] as const, default: 'all' as const, describe: 'result sheets: every row, or only rows that are not unchanged', global: true })
     .option('max-input-mb', { type: 'number', default: 200, describe: 'refuse input files larger than this', global: true })
+    .option('now', { type: 'string', describe: 'the run\'s clock (ISO 8601): only for a store made with init --simulated-clock', global: true })
     .command(
       'init',
       'create a store with the provider, its first Global admin and the default offer catalog',
@@ -98,6 +102,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           .option('admin', { type: 'string', demandOption: true, describe: 'email of the first Global admin' })
           .option('admin-name', { type: 'string', describe: 'display name of the first Global admin' })
           .option('portal-url', { type: 'string', default: 'http://localhost:8080', describe: 'base of invitation acceptance links' })
+          .option('simulated-clock', { type: 'boolean', default: false, describe: 'for tests, demos and training: every command takes --now' })
           .example('$0 init --provider-mpn 1000001 --provider-name "Contoso Distribution" --admin ops@contoso.example', ''),
       run((ctx, a) => runInit(ctx, a)),
     )

@@ -16,6 +16,8 @@ export interface AuditRecord {
   after: unknown;
   inputName: string;
   inputSha256: string;
+  /** `simulated` when the run's clock came from --now (a store made with --simulated-clock); absent otherwise. */
+  clock?: 'simulated';
   prevHash: string;
   hash: string;
 }

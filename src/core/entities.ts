@@ -9,10 +9,17 @@ export const ENTITIES = ['user', 'offer', 'reseller', 'customer', 'subscription'
 export type Entity = (typeof ENTITIES)[number];
 
 export type PartnershipState = 'invited' | 'active' | 'removed';
-export type BillingCycle = 'monthly' | 'annual';
-export const BILLING_CYCLES: readonly BillingCycle[] = ['monthly', 'annual'];
-export type SubscriptionStatus = 'active' | 'suspended';
+/** New-commerce term durations (ISO 8601), shortest first. */
+export const TERMS = ['P1M', 'P1Y', 'P3Y'] as const;
+export type Term = (typeof TERMS)[number];
+/** Billing frequencies, shortest first. The field keeps its older name, billing cycle. */
+export const BILLING_CYCLES = ['monthly', 'annual', 'triennial'] as const;
+export type BillingCycle = (typeof BILLING_CYCLES)[number];
+/** `cancelled`: within the 7-day window, final. `expired`: reached its term end without renewing. */
+export type SubscriptionStatus = 'active' | 'suspended' | 'cancelled' | 'expired';
 export type UserStatus = 'active' | 'removed';
+/** The associated reseller's admin access: Partner Center's default GDAP relationships, or none (DAP is retired). */
+export type AdminAccess = 'default GDAP' | 'none';
 
 export interface ProviderRecord {
   mpnId: string;
@@ -33,17 +40,21 @@ export interface OfferRecord {
   name: string;
   minQuantity: number;
   maxQuantity: number;
+  /** Terms it sells; the first is a new subscription's default. */
+  terms: Term[];
   billingCycles: BillingCycle[];
-  /** Offer IDs this offer may be upgraded to. */
+  /** Offer IDs this offer may be upgraded to (higher tiers: never a downgrade). */
   upgradeTargets: string[];
 }
 
 export interface ResellerRecord {
-  /** Location MPN ID: the key, and the ID used in every transaction. */
+  /** Location PartnerID: the key, and the ID used in every transaction. */
   mpnId: string;
   name: string;
   contactEmail: string;
   globalMpnId: string | null;
+  /** The reseller's CSP tenant ID: Partner Center's customer API names a reseller by it. */
+  tenantId: string | null;
   country: string | null;
   partnership: PartnershipState;
   /** When the current invitation was sent (invited), or the partnership last changed state. */
@@ -74,12 +85,15 @@ export interface CustomerRecord {
   addressLine2: string | null;
   city: string;
   stateRegion: string | null;
-  postalCode: string;
+  /** Null where the country's rules do not require one. */
+  postalCode: string | null;
   country: string;
   language: string;
+  /** Required in the countries whose rules say so (SPEC §1.4). */
+  registrationNumber: string | null;
   resellerMpnId: string | null;
-  /** The associated reseller holds delegated admin privileges. */
-  resellerAdmin: boolean;
+  /** Set when the customer is created: `default GDAP` when it was created with an associated reseller. */
+  adminAccess: AdminAccess;
   createdAt: string;
 }
 
@@ -90,12 +104,37 @@ export interface SubscriptionRecord {
   /** '' when the subscription has no nickname: part of the natural key. */
   nickname: string;
   quantity: number;
+  term: Term;
   billingCycle: BillingCycle;
   autoRenew: boolean;
   partnerOfRecordMpnId: string | null;
   supportContactMpnId: string | null;
   status: SubscriptionStatus;
+  /** The current term: its start (purchase or last renewal) and its end, the renewal date. '' until apply for a new one. */
+  termStart: string;
+  termEnd: string;
+  /**
+   * Seats added in the last 7 days that can still be removed, oldest first; null means every seat was
+   * added at `termStart` (the purchase or the last renewal), which is nearly always the case. Older
+   * additions are dropped when the record is written: they can never be removed again.
+   */
+  seatAdditions: SeatAddition[] | null;
+  /** A change recorded for the renewal (`Apply At = renewal`); null when none. */
+  scheduled: ScheduledChange | null;
   createdAt: string;
+}
+
+export interface SeatAddition {
+  quantity: number;
+  at: string;
+}
+
+/** What changes at the next renewal. Only the fields that change are present. */
+export interface ScheduledChange {
+  quantity?: number;
+  term?: Term;
+  billingCycle?: BillingCycle;
+  requestedAt: string;
 }
 
 export interface RecordOf {

@@ -1,10 +1,19 @@
-/** The length bounds of an MPN ID (PartnerID), SPEC §1.2.1. The one place they live. */
-export const MPN_ID_MIN_DIGITS = 6;
-export const MPN_ID_MAX_DIGITS = 8;
+/**
+ * The bounds of a PartnerID (formerly MPN ID), SPEC §1.2: digits only, at most 10 digits and at most
+ * 2147483647, since Partner Center types it as a 32-bit integer. Microsoft documents no lower bound
+ * (its own examples include `12345`). The one place they live.
+ */
+export const PARTNER_ID = { maxDigits: 10, maxValue: 2_147_483_647 } as const;
 
-const MPN_PATTERN = new RegExp(`^[0-9]{${MPN_ID_MIN_DIGITS},${MPN_ID_MAX_DIGITS}}$`);
+/** What a PartnerID is, in the words of a message. */
+export const PARTNER_ID_FORMAT = `digits only, at most ${PARTNER_ID.maxDigits} digits and at most ${PARTNER_ID.maxValue}, no leading zero`;
 
-/** True for a well-formed MPN ID. Only ASCII digits count: full-width or other look-alikes do not. */
+const DIGITS = new RegExp(`^[1-9][0-9]{0,${PARTNER_ID.maxDigits - 1}}$`);
+
+/**
+ * True for a well-formed PartnerID. Only ASCII digits count: full-width or other look-alikes do not.
+ * No leading zero: an integer has none, so `0123456` would name a PartnerID Partner Center cannot hold.
+ */
 export function isMpnId(value: string): boolean {
-  return MPN_PATTERN.test(value);
+  return DIGITS.test(value) && Number(value) <= PARTNER_ID.maxValue;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { isMpnId, MPN_ID_MAX_DIGITS, MPN_ID_MIN_DIGITS } from '../core/mpn.js';
+import { isMpnId, PARTNER_ID_FORMAT } from '../core/mpn.js';
+import { TERMS, type Term } from '../core/entities.js';
 import { domainPrefixOf, isDomainPrefix } from '../core/customer-domain.js';
 import { parseRole, ROLES } from '../core/roles.js';
 import type { ErrorCode } from '../core/error-codes.js';
@@ -43,10 +44,10 @@ const textCell = (max: number) =>
   });
 
 const mpnCell = anyCell.transform((v, ctx) => {
-  if (typeof v === 'number' && !Number.isInteger(v)) return fail(ctx, `"${v}" is not an MPN ID: it has a decimal part`, 'mpn.invalid-format');
+  if (typeof v === 'number' && !Number.isInteger(v)) return fail(ctx, `"${v}" is not a PartnerID: it has a decimal part`, 'mpn.invalid-format');
   const s = cellText(v);
   if (!isMpnId(s)) {
-    return fail(ctx, `"${s}" is not an MPN ID (${MPN_ID_MIN_DIGITS} to ${MPN_ID_MAX_DIGITS} digits 0-9)`, 'mpn.invalid-format');
+    return fail(ctx, `"${s}" is not a PartnerID (${PARTNER_ID_FORMAT})`, 'mpn.invalid-format');
   }
   return s;
 });
@@ -137,6 +138,22 @@ const domainCell = anyCell.transform((v, ctx) => {
   return s;
 });
 
+/** `P1Y`, `p1y`, `1 year`, `12 months`, `3 years`… → the ISO 8601 term. */
+const TERM_WORDS: ReadonlyArray<[RegExp, Term]> = [
+  [/^(p1m|1 ?months?|monthly|1 ?mois|mensuel)$/, 'P1M'],
+  [/^(p1y|p12m|1 ?years?|12 ?months?|annual|yearly|1 ?an|annuel)$/, 'P1Y'],
+  [/^(p3y|p36m|3 ?years?|36 ?months?|triennial|3 ?ans|triennal)$/, 'P3Y'],
+];
+const termCell = anyCell.transform((v, ctx) => {
+  const s = cellText(v).toLowerCase().replace(/\s+/g, ' ');
+  const found = TERM_WORDS.find(([pattern]) => pattern.test(s));
+  if (!found) return fail(ctx, `"${cellText(v)}" is not a term: ${TERMS.join(', ')} (1 month, 1 year, 3 years)`);
+  return found[1];
+});
+
+/** A column tiersync writes back: recognized, never read. */
+const writtenCell = z.unknown().transform(() => undefined);
+
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const uuidCell = anyCell.transform((v, ctx) => {
   const s = cellText(v).toLowerCase();
@@ -170,5 +187,9 @@ export function cellSchema(kind: CellKind): z.ZodType<unknown> {
       return domainCell;
     case 'uuid':
       return uuidCell;
+    case 'term':
+      return termCell;
+    case 'written':
+      return writtenCell;
   }
 }

@@ -92,6 +92,8 @@ export function startSheet<K extends SheetKind>(kind: K, raw: Pick<RawSheet, 'na
     const input: Record<string, unknown> = {};
     const at = (m: HeaderMatch) => ({ sheet: raw.name, row, column: m.column, header: m.text });
     for (const m of matched) {
+      // A column tiersync writes back (Term End, Admin Access…) is echoed, never read.
+      if (m.def.kind.type === 'written') continue;
       const cell = cells[m.column - 1] ?? null;
       if (cell === null || cell === '') {
         if (m.def.key) rowDiags.push(errorDiag('row.required', `${m.def.header} is required`, at(m)));

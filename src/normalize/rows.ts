@@ -1,4 +1,4 @@
-import type { BillingCycle, SubscriptionStatus, UserStatus } from '../core/entities.js';
+import type { BillingCycle, Term, UserStatus } from '../core/entities.js';
 import type { Role } from '../core/roles.js';
 
 /**
@@ -19,6 +19,7 @@ export interface OfferRow {
   name?: string;
   minQuantity?: number;
   maxQuantity?: number;
+  terms?: string[];
   billingCycles?: string[];
   upgradeTargets?: string[] | null;
 }
@@ -28,6 +29,7 @@ export interface ResellerRow {
   name?: string;
   contactEmail?: string;
   globalMpnId?: string | null;
+  tenantId?: string | null;
   country?: string | null;
   partnership?: 'active' | 'removed';
 }
@@ -43,9 +45,10 @@ export interface CustomerRow {
   addressLine2?: string | null;
   city?: string;
   stateRegion?: string | null;
-  postalCode?: string;
+  postalCode?: string | null;
   country?: string;
   language?: string;
+  registrationNumber?: string | null;
   resellerMpnId?: string | null;
   /** Echoed from a results workbook or an export; informational. */
   tenantId?: string;
@@ -57,11 +60,15 @@ export interface SubscriptionRow {
   offerId: string;
   nickname?: string;
   quantity?: number;
+  term?: Term;
   billingCycle?: BillingCycle;
   autoRenew?: boolean;
   partnerOfRecordMpnId?: string | null;
   supportContactMpnId?: string | null;
-  status?: SubscriptionStatus;
+  /** `expired` is only ever reached by the clock: a row may restate it, not ask for it. */
+  status?: 'active' | 'suspended' | 'cancelled' | 'expired';
+  /** `renewal`: a decrease, term or billing change is scheduled for the renewal. */
+  applyAt?: 'now' | 'renewal';
 }
 
 export interface RowOf {

@@ -23,6 +23,9 @@ import {
   type SyncPlan,
 } from './sync-plan.js';
 import { WorkingState } from './working-state.js';
+import { renewDueSubscriptions } from './renewals.js';
+import { providerDomainsOf } from './customer-rules.js';
+import type { CountryRuleTable } from '../core/country-rules.js';
 
 export interface PlanBatch {
   inputs: PlanInput[];
@@ -35,6 +38,12 @@ export interface AssembleOptions extends PlanOptions {
   now: string;
   /** The operator's email (`--as`). */
   operator: string;
+  /** Partner Center's per-country address rules (templates/country-rules.json, or refreshed). */
+  countryRules?: CountryRuleTable;
+  /** Renew and expire the subscriptions due by `now` (a local store: it is its own system of record). */
+  applyRenewals?: boolean;
+  /** `now` comes from --now on a store made with --simulated-clock: outputs say so. */
+  simulatedClock?: boolean;
   /** Told every `PROGRESS_ROWS` rows planned, of the batch's rows (display, and the caller's housekeeping). */
   onProgress?: (planned: number, total: number) => void;
 }
@@ -93,7 +102,14 @@ function releaseInput(slot: Slot): void {
 export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, options: AssembleOptions): SyncPlan {
   const state = new WorkingState(snapshot);
   const operatorRecord = state.users.get(userKey(options.operator));
-  const ctx: PlanContext = { now: options.now, options, operator: operatorRecord?.status === 'active' ? operatorRecord : undefined, state };
+  const ctx: PlanContext = {
+    now: options.now,
+    options,
+    operator: operatorRecord?.status === 'active' ? operatorRecord : undefined,
+    state,
+    countryRules: options.countryRules,
+    providerDomains: providerDomainsOf(snapshot.users.map((u) => u.email)),
+  };
   const fileNames = batch.inputs.map((i) => i.name);
   const multiFile = batch.inputs.length > 1;
 
@@ -106,7 +122,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
     mapping: s.mapping,
     diags: s.diags,
     // Every field a row may get is set here, so a million rows share one shape with no extra property store.
-    rows: s.rows.map((r) => ({ row: r.row, cells: r.cells, result: 'rejected', diags: r.diags, note: '', changesText: '', change: undefined, assignedId: undefined })),
+    rows: s.rows.map((r) => ({ row: r.row, cells: r.cells, result: 'rejected', diags: r.diags, note: '', changesText: '', change: undefined, written: undefined })),
   }));
   const slotsByKind = new Map<SheetKind, Slot[]>();
   batch.sheets.forEach((sheet, si) => {
@@ -160,6 +176,16 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
   const unreadable = new Map<SheetKind, number>();
   const batchOfferKeys = new Set((slotsByKind.get('Offers') ?? []).map((s) => rowKey(inputOf(s))).filter((k): k is string => !!k));
   const changes: Change[] = [];
+
+  // Time first: rows see the subscriptions as renewed (or expired) by the run's clock.
+  const renewals: number[] = [];
+  if (options.applyRenewals) {
+    const due = snapshot.subscriptions.filter((s) => s.termEnd !== '' && s.termEnd <= options.now && (s.status === 'active' || s.status === 'suspended'));
+    for (const change of renewDueSubscriptions(state, due, options.now)) {
+      renewals.push(changes.length);
+      changes.push({ ...change, source: null } as Change);
+    }
+  }
 
   const totalRows = batch.sheets.reduce((n, s) => n + s.rows.length, 0);
   let plannedRows = 0;
@@ -234,9 +260,10 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
         }
       }
       row.result = decision.result;
-      addDiags(row, decision.diags);
+      // A rejected row's diagnostics are its decision's; a row that goes ahead may carry warnings.
+      addDiags(row, decision.diags.length ? decision.diags : scope.diags);
       row.note = noteOnce(decision.note);
-      if (decision.assignedId) row.assignedId = decision.assignedId;
+      if (decision.written) row.written = decision.written;
       if (decision.change) {
         // Written out field by field: an object spread here made every change a slow-mode object with
         // a hidden class of its own (freezing it then copied that class): at a million rows, hundreds
@@ -290,6 +317,8 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
       delete item.change;
       item.note = `Not applied: --atomic, and rows of this batch were rejected. ${item.note}`;
     }
+    // Nothing is applied: the renewals wait for the next run that writes.
+    for (const i of renewals.splice(0)) dropped.add(i);
   }
 
   // Renumber the surviving changes; rows and drift items point to them by index.
@@ -302,6 +331,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
   });
   for (const sheet of planned) for (const row of sheet.rows) if (row.change !== undefined) row.change = renumber.get(row.change)!;
   for (const item of drift) if (item.change !== undefined) item.change = renumber.get(item.change)!;
+  const keptRenewals = renewals.map((i) => renumber.get(i)!);
 
   return {
     formatVersion: PLAN_FORMAT_VERSION,
@@ -316,6 +346,8 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
     drift,
     prunedSheets: options.prune ? [...new Set(batch.sheets.map((s) => s.kind))] : [],
     pruneStats: options.prune ? pruneStats(batch, snapshot, drift) : {},
+    renewals: keptRenewals,
+    simulatedClock: options.simulatedClock ?? false,
     warnings: batch.warnings,
   };
 }
@@ -379,12 +411,14 @@ function findDrift(
       if (s.status !== 'active' || seen.get('Subscriptions')!.has(s.subscriptionId)) continue;
       const description = `${s.customerDomain} ${s.offerId}${s.nickname ? ` "${s.nickname}"` : ''} × ${s.quantity}`;
       if (held) report('subscription', s.subscriptionId, description, held);
-      else if (!may('subscription.manage')) report('subscription', s.subscriptionId, description, `Not suspended: your roles may not ${PERMISSION_LABELS['subscription.manage']}`);
+      else if (!may('subscription.status')) report('subscription', s.subscriptionId, description, `Not suspended: your roles may not ${PERMISSION_LABELS['subscription.status']}`);
       else {
         const current = state.subscriptions.get(s.subscriptionId) ?? s;
-        const after = { ...current, status: 'suspended' as const };
-        items.push({ entity: 'subscription', key: s.subscriptionId, description, action: 'suspend', note: 'Subscription suspended: absent from the input', change: changes.length });
-        changes.push({ entity: 'subscription', key: s.subscriptionId, action: 'suspend', before: current, after, fields: ['Status'], source: null });
+        if (current.status !== 'active') continue;
+        // Partner Center turns auto-renew off on suspension, which drops any change scheduled for the renewal.
+        const after = { ...current, status: 'suspended' as const, autoRenew: false, scheduled: null };
+        items.push({ entity: 'subscription', key: s.subscriptionId, description, action: 'suspend', note: 'Subscription suspended: absent from the input (billing continues; auto-renew turned off)', change: changes.length });
+        changes.push({ entity: 'subscription', key: s.subscriptionId, action: 'suspend', before: current, after, fields: current.autoRenew ? ['Auto Renew', 'Status'] : ['Status'], source: null });
       }
     }
   }

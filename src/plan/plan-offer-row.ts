@@ -1,5 +1,5 @@
 import { NO_FIELDS } from './sync-plan.js';
-import { BILLING_CYCLES, offerKey, type BillingCycle, type OfferRecord } from '../core/entities.js';
+import { BILLING_CYCLES, offerKey, TERMS, type BillingCycle, type OfferRecord, type Term } from '../core/entities.js';
 import { columnDef } from '../normalize/columns.js';
 import { diffRecords } from './diff-records.js';
 import type { RowDecision, RowScope } from './row-context.js';
@@ -18,10 +18,18 @@ export function planOfferRow(scope: RowScope<'Offers'>, batchOfferKeys: Readonly
 
   let cycles: BillingCycle[] | undefined;
   if (row.billingCycles) {
-    const unknown = row.billingCycles.filter((c) => !BILLING_CYCLES.includes(c.toLowerCase() as BillingCycle));
-    if (unknown.length) scope.error('row.invalid-value', `Billing Cycles: ${unknown.map((u) => `"${u}"`).join(', ')} is not a billing cycle (monthly, annual)`, 'billingCycles', row.billingCycles.join('; '));
-    else if (!row.billingCycles.length) scope.error('row.required', 'Billing Cycles names no cycle', 'billingCycles');
+    const unknown = row.billingCycles.filter((c) => !(BILLING_CYCLES as readonly string[]).includes(c.toLowerCase()));
+    if (unknown.length) scope.error('row.invalid-value', `Billing Frequencies: ${unknown.map((u) => `"${u}"`).join(', ')} is not a billing frequency (${BILLING_CYCLES.join(', ')})`, 'billingCycles', row.billingCycles.join('; '));
+    else if (!row.billingCycles.length) scope.error('row.required', 'Billing Frequencies names no frequency', 'billingCycles');
     cycles = BILLING_CYCLES.filter((c) => row.billingCycles!.some((x) => x.toLowerCase() === c));
+  }
+  // Terms keep the order written: the first is a new subscription's default.
+  let terms: Term[] | undefined;
+  if (row.terms) {
+    const unknown = row.terms.filter((t) => !(TERMS as readonly string[]).includes(t.toUpperCase()));
+    if (unknown.length) scope.error('row.invalid-value', `Terms: ${unknown.map((u) => `"${u}"`).join(', ')} is not a term (${TERMS.join(', ')})`, 'terms', row.terms.join('; '));
+    else if (!row.terms.length) scope.error('row.required', 'Terms names no term', 'terms');
+    terms = row.terms.map((t) => t.toUpperCase() as Term);
   }
   const targets = row.upgradeTargets === null ? [] : row.upgradeTargets;
   for (const target of targets ?? []) {
@@ -39,7 +47,8 @@ export function planOfferRow(scope: RowScope<'Offers'>, batchOfferKeys: Readonly
     name: row.name ?? before!.name,
     minQuantity: min,
     maxQuantity: max,
-    billingCycles: cycles ?? before?.billingCycles ?? [...BILLING_CYCLES],
+    terms: terms ?? before?.terms ?? (columnDef('Offers', 'terms').default!.split('; ') as Term[]),
+    billingCycles: cycles ?? before?.billingCycles ?? (columnDef('Offers', 'billingCycles').default!.split('; ') as BillingCycle[]),
     upgradeTargets: targets ?? before?.upgradeTargets ?? [],
   };
   if (!before) {

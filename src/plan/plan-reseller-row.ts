@@ -9,14 +9,18 @@ export function planResellerRow(scope: RowScope<'Resellers'>): RowDecision {
   const mpn = row.mpnId;
   const before = state.resellers.get(mpn);
 
-  if (mpn === state.provider.mpnId) scope.error('mpn.is-provider', `Reseller MPN ID: ${mpn} is the provider's own MPN ID`, 'mpnId', mpn);
+  if (mpn === state.provider.mpnId) scope.error('mpn.is-provider', `Reseller PartnerID: ${mpn} is the provider's own PartnerID`, 'mpnId', mpn);
   if (!before && state.resellersByGlobal.get(mpn)?.length) {
     const locations = state.resellersByGlobal.get(mpn)!.join(' or ');
-    scope.error('mpn.global-not-location', `Reseller MPN ID: ${mpn} is the global MPN ID of an existing reseller; use its location MPN ID ${locations}`, 'mpnId', mpn);
+    scope.error('mpn.global-not-location', `Reseller PartnerID: ${mpn} is the Global PartnerID of an existing reseller; use its Location PartnerID ${locations}`, 'mpnId', mpn);
   }
   if (row.globalMpnId) {
-    if (row.globalMpnId === state.provider.mpnId) scope.error('mpn.is-provider', `Global MPN ID: ${row.globalMpnId} is the provider's own MPN ID`, 'globalMpnId', row.globalMpnId);
-    else if (row.globalMpnId !== mpn && state.resellers.has(row.globalMpnId)) scope.error('mpn.conflict', `Global MPN ID: ${row.globalMpnId} is the location MPN ID of ${state.resellers.get(row.globalMpnId)!.name}`, 'globalMpnId', row.globalMpnId);
+    if (row.globalMpnId === state.provider.mpnId) scope.error('mpn.is-provider', `Global PartnerID: ${row.globalMpnId} is the provider's own PartnerID`, 'globalMpnId', row.globalMpnId);
+    else if (row.globalMpnId !== mpn && state.resellers.has(row.globalMpnId)) scope.error('mpn.conflict', `Global PartnerID: ${row.globalMpnId} is the Location PartnerID of ${state.resellers.get(row.globalMpnId)!.name}`, 'globalMpnId', row.globalMpnId);
+  }
+  if (row.tenantId) {
+    const holder = state.resellerByTenant(row.tenantId);
+    if (holder && holder.mpnId !== mpn) scope.error('mpn.conflict', `Reseller Tenant ID: ${row.tenantId} is the CSP tenant of ${holder.name} (${holder.mpnId}); a Location PartnerID is tied to one CSP tenant`, 'tenantId', row.tenantId);
   }
   if (scope.failed) return scope.rejected();
 
@@ -25,6 +29,7 @@ export function planResellerRow(scope: RowScope<'Resellers'>): RowDecision {
     name: row.name ?? before?.name,
     contactEmail: row.contactEmail ?? before?.contactEmail,
     globalMpnId: row.globalMpnId === undefined ? (before?.globalMpnId ?? null) : row.globalMpnId,
+    tenantId: row.tenantId === undefined ? (before?.tenantId ?? null) : row.tenantId,
     country: row.country === undefined ? (before?.country ?? null) : row.country,
   };
 
@@ -47,7 +52,7 @@ export function planResellerRow(scope: RowScope<'Resellers'>): RowDecision {
     return {
       result: 'removed',
       diags: [],
-      note: 'Partnership removed. Its customers keep their reseller association and delegated admin privileges; removal does not notify the customer or the partner.',
+      note: 'Partnership removed. Its customers keep their reseller association and the access already granted to them; removal does not notify the customer or the partner.',
       change: { entity: 'reseller', key: mpn, action: 'remove', before, after, fields: diff.fields },
     };
   }
@@ -62,6 +67,7 @@ export function planResellerRow(scope: RowScope<'Resellers'>): RowDecision {
       name: details.name!,
       contactEmail: details.contactEmail!,
       globalMpnId: details.globalMpnId,
+      tenantId: details.tenantId,
       country: details.country,
       partnership: 'invited',
       stateSince: now,
@@ -76,7 +82,7 @@ export function planResellerRow(scope: RowScope<'Resellers'>): RowDecision {
     };
   }
 
-  const after: ResellerRecord = { ...before, name: details.name!, contactEmail: details.contactEmail!, globalMpnId: details.globalMpnId, country: details.country };
+  const after: ResellerRecord = { ...before, name: details.name!, contactEmail: details.contactEmail!, globalMpnId: details.globalMpnId, tenantId: details.tenantId, country: details.country };
   const diff = diffRecords('Resellers', before, after);
   if (before.partnership === 'invited') {
     const invitation = state.openInvitations.get(mpn);

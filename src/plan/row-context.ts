@@ -1,4 +1,5 @@
 import { errorDiag, type CellRef, type Diagnostic } from '../core/diagnostics.js';
+import type { CountryRuleTable } from '../core/country-rules.js';
 import type { ErrorCode } from '../core/error-codes.js';
 import type { UserRecord } from '../core/entities.js';
 import { isAllowed, PERMISSION_LABELS, ROLE_MATRIX, type Permission } from '../core/roles.js';
@@ -10,6 +11,10 @@ import type { WorkingState } from './working-state.js';
 export interface PlanContext {
   now: string;
   options: PlanOptions;
+  /** Partner Center's country rules (SPEC §1.4); the defaults when absent. */
+  countryRules: CountryRuleTable | undefined;
+  /** The email domains of the provider's own users: a customer contact is never at one. */
+  providerDomains: ReadonlySet<string>;
   /** The operator's user record; undefined when unknown or removed (every row is then refused). */
   operator: UserRecord | undefined;
   state: WorkingState;
@@ -21,7 +26,8 @@ export interface RowDecision {
   diags: Diagnostic[];
   note: string;
   change?: Omit<Change, 'source'>;
-  assignedId?: string;
+  /** What an existing record writes back (`PlannedRow.written`). */
+  written?: string;
 }
 
 /** Helpers bound to one row: where its fields are, and how to report on them. */
@@ -46,6 +52,11 @@ export class RowScope<K extends SheetKind = SheetKind> {
 
   error(code: ErrorCode, message: string, field?: string, value?: unknown): void {
     this.diags.push(errorDiag(code, message, this.at(field), value));
+  }
+
+  /** A problem that does not stop the row: listed on the Errors sheet, the row goes ahead. */
+  warn(code: ErrorCode, message: string, field?: string, value?: unknown): void {
+    this.diags.push({ ...errorDiag(code, message, this.at(field), value), severity: 'warning' });
   }
 
   /** Records `role.forbidden` (naming the roles that would allow it) unless the operator may do this. */

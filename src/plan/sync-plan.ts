@@ -7,7 +7,7 @@ import type { SheetKind } from '../normalize/columns.js';
 import type { HeaderMatch } from '../normalize/headers.js';
 
 /** The closed set of results a row can have (SPEC §2.4). */
-export const ROW_RESULTS = ['created', 'updated', 'unchanged', 'removed', 'suspended', 'pending', 'rejected', 'skipped'] as const;
+export const ROW_RESULTS = ['created', 'updated', 'unchanged', 'removed', 'suspended', 'scheduled', 'pending', 'rejected', 'skipped'] as const;
 export type RowResult = (typeof ROW_RESULTS)[number];
 
 /**
@@ -20,15 +20,18 @@ export type Change = {
     entity: E;
     /** The record's key in the store (domain, MPN ID, subscription ID or '' for a new subscription). */
     key: string;
-    action: 'create' | 'update' | 'remove' | 'suspend';
+    /** `renew` / `expire`: a subscription reached its term end (a local store's clock); see `at`. */
+    action: 'create' | 'update' | 'remove' | 'suspend' | 'renew' | 'expire';
     before: RecordOf[E] | null;
     after: RecordOf[E];
     /** Fields whose value changes (display names), in column order. */
     fields: string[];
     /** Resellers: a new invitation is to be issued (and any open one replaced). */
     invite?: boolean;
-    /** The row asking for the change; null for drift found by --prune. */
+    /** The row asking for the change; null for drift found by --prune and for renewals. */
     source: RowRef | null;
+    /** When the change took effect, if not at the run's time: a renewal is dated at its term end. */
+    at?: string;
   };
 }[Entity];
 
@@ -56,8 +59,21 @@ export interface PlannedRow {
   changesText: string;
   /** Index into `SyncPlan.changes` of this row's change, if any. */
   change?: number;
-  /** Tenant ID / Subscription ID of an existing record, echoed in results. */
-  assignedId?: string;
+  /**
+   * What an existing record writes back on its row (Tenant ID and Admin Access; Subscription ID, Term
+   * Start, Term End and Refundable Seats), packed by `packWritten`: one flat string a row. A row with a
+   * change writes back from the change instead.
+   */
+  written?: string;
+}
+
+/** Written-back values in the order of `writtenColumns(kind)`, as one flat string. */
+export function packWritten(values: readonly (string | number | null)[]): string {
+  return values.map((v) => (v === null ? '' : String(v))).join('\t');
+}
+
+export function unpackWritten(packed: string): string[] {
+  return packed.split('\t');
 }
 
 export interface PlannedSheet {
@@ -116,11 +132,15 @@ export interface SyncPlan {
   prunedSheets: SheetKind[];
   /** Per pruned sheet: records of that kind in the store, and how many the drift removes or suspends. */
   pruneStats: Partial<Record<SheetKind, { records: number; pruned: number }>>;
+  /** Indexes into `changes` of the renewals and expiries due by the run's clock (local stores). */
+  renewals: number[];
+  /** The run's clock was set with --now on a store made with --simulated-clock. */
+  simulatedClock: boolean;
   warnings: string[];
 }
 
-/** 2: a row's cells are packed into one string (`packCells`). */
-export const PLAN_FORMAT_VERSION = 2;
+/** 2: a row's cells are packed into one string (`packCells`). 3: new commerce (terms, renewals, written-back values). */
+export const PLAN_FORMAT_VERSION = 3;
 
 export type ResultCounts = Record<string, Partial<Record<RowResult, number>>>;
 
@@ -131,6 +151,26 @@ export function countResults(plan: Pick<SyncPlan, 'sheets'>): ResultCounts {
     for (const row of sheet.rows) c[row.result] = (c[row.result] ?? 0) + 1;
   }
   return counts;
+}
+
+/** What a prune did to records absent from the input, by sheet: `{ Subscriptions: { suspended: 30 } }`. */
+export function countDrift(plan: Pick<SyncPlan, 'drift'>): ResultCounts {
+  const counts: ResultCounts = {};
+  const SHEET_OF: Record<string, string> = { user: 'Users', offer: 'Offers', reseller: 'Resellers', customer: 'Customers', subscription: 'Subscriptions' };
+  for (const item of plan.drift) {
+    const c = (counts[SHEET_OF[item.entity]!] ??= {});
+    const result: RowResult = item.change === undefined ? 'unchanged' : item.action === 'remove' ? 'removed' : 'suspended';
+    c[result] = (c[result] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Renewals and expiries the run applies (or, planned, would apply). */
+export function countRenewals(plan: Pick<SyncPlan, 'renewals' | 'changes'>): { renewed: number; expired: number } {
+  let renewed = 0;
+  let expired = 0;
+  for (const i of plan.renewals) plan.changes[i]!.action === 'renew' ? renewed++ : expired++;
+  return { renewed, expired };
 }
 
 export function hasRejections(plan: Pick<SyncPlan, 'sheets'>): boolean {

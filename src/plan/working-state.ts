@@ -12,6 +12,10 @@ import {
 } from '../core/entities.js';
 import type { StoreSnapshot } from '../store/sync-store.js';
 
+function seatPoolKey(customerDomain: string, offerId: string): string {
+  return [customerDomain, offerKey(offerId)].join('|');
+}
+
 /**
  * The store as the plan sees it while it walks the batch: the snapshot, overlaid with every change
  * accepted so far, so a later row sees what an earlier one creates (an offer, a customer).
@@ -29,6 +33,11 @@ export class WorkingState {
   readonly subscriptions = new Map<string, SubscriptionRecord>();
   /** Natural key → subscription ID (or a placeholder for one created by this batch). */
   readonly subscriptionsByNaturalKey = new Map<string, string>();
+  /**
+   * Seats of the active subscriptions of each customer and offer (`seatPoolKey`): Partner Center's
+   * seat limits are per customer tenant, pooled across its subscriptions of one offer (SPEC §1.5).
+   */
+  private readonly seatPools = new Map<string, number>();
 
   constructor(snapshot: StoreSnapshot) {
     this.provider = snapshot.info.provider;
@@ -58,10 +67,29 @@ export class WorkingState {
   putSubscription(id: string, record: SubscriptionRecord): void {
     const before = this.subscriptions.get(id);
     this.subscriptions.set(id, record);
+    if (before) this.addSeats(before, -1);
+    this.addSeats(record, 1);
     // Most rows keep their subscription's natural key: then there is no old entry to delete.
     const keyKept = before !== undefined && before.customerDomain === record.customerDomain && before.offerId === record.offerId && before.nickname === record.nickname;
     if (before && !keyKept) this.subscriptionsByNaturalKey.delete(subscriptionNaturalKey(before.customerDomain, before.offerId, before.nickname));
     this.subscriptionsByNaturalKey.set(subscriptionNaturalKey(record.customerDomain, record.offerId, record.nickname), id);
+  }
+
+  /** Seats of the customer's active subscriptions of the offer, in the state so far. */
+  pooledSeats(customerDomain: string, offerId: string): number {
+    return this.seatPools.get(seatPoolKey(customerDomain, offerId)) ?? 0;
+  }
+
+  private addSeats(record: SubscriptionRecord, sign: 1 | -1): void {
+    if (record.status !== 'active' || !record.quantity) return;
+    const key = seatPoolKey(record.customerDomain, record.offerId);
+    this.seatPools.set(key, (this.seatPools.get(key) ?? 0) + sign * record.quantity);
+  }
+
+  /** The reseller whose CSP tenant this is: a few hundred resellers, looked up on the rare row that names a tenant. */
+  resellerByTenant(tenantId: string): ResellerRecord | undefined {
+    for (const r of this.resellers.values()) if (r.tenantId === tenantId) return r;
+    return undefined;
   }
 
   activeGlobalAdmins(): number {

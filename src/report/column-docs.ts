@@ -1,6 +1,7 @@
-import { MPN_ID_MAX_DIGITS, MPN_ID_MIN_DIGITS } from '../core/mpn.js';
+import { PARTNER_ID_FORMAT } from '../core/mpn.js';
+import { TERMS } from '../core/entities.js';
 import { ROLES } from '../core/roles.js';
-import { COUNTRIES_REQUIRING_STATE, type ColumnDef } from '../normalize/columns.js';
+import type { ColumnDef } from '../normalize/columns.js';
 
 /** The format of a column's values in words, from its kind: templates and the README reference say the same. */
 export function formatOf(column: ColumnDef): string {
@@ -9,7 +10,7 @@ export function formatOf(column: ColumnDef): string {
     case 'text':
       return `text, at most ${kind.max} characters`;
     case 'mpn':
-      return `MPN ID: ${MPN_ID_MIN_DIGITS} to ${MPN_ID_MAX_DIGITS} digits`;
+      return `PartnerID: ${PARTNER_ID_FORMAT}`;
     case 'email':
       return 'email address';
     case 'country':
@@ -29,7 +30,11 @@ export function formatOf(column: ColumnDef): string {
     case 'domain':
       return 'domain prefix: 1-27 letters a-z and digits';
     case 'uuid':
-      return 'an ID assigned by tiersync (leave empty for a new record)';
+      return column.field === 'tenantId' && !column.assigned ? 'a tenant ID (GUID)' : 'an ID assigned on creation (leave empty for a new record)';
+    case 'term':
+      return `one of: ${TERMS.join(', ')}`;
+    case 'written':
+      return kind.format;
   }
 }
 
@@ -42,6 +47,8 @@ export function choicesOf(column: ColumnDef): readonly string[] | undefined {
       return ['yes', 'no'];
     case 'roles':
       return ROLES;
+    case 'term':
+      return TERMS;
     default:
       return undefined;
   }
@@ -55,7 +62,6 @@ export function noteOf(column: ColumnDef): string {
   else lines.push('Optional: blank leaves the stored value as is.');
   if (column.default) lines.push(`Default: ${column.default}.`);
   if (column.clearable) lines.push('A single "-" clears the stored value.');
-  if (column.field === 'stateRegion') lines.push(`Required for ${COUNTRIES_REQUIRING_STATE.join(', ')}.`);
   if (column.aliases.length) lines.push(`Also accepted as header: ${column.aliases.join(', ')}.`);
   return lines.join('\n');
 }

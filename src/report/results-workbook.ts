@@ -1,7 +1,10 @@
 import { cellAddress, columnLetter } from '../core/diagnostics.js';
 import { adviceFor } from '../core/error-codes.js';
-import { RESULT_COLUMNS, SHEETS, type SheetKind } from '../normalize/columns.js';
-import { countResults, ROW_RESULTS, type PlannedSheet, type RowResult, type SyncPlan } from '../plan/sync-plan.js';
+import { RESULT_COLUMNS, SHEETS, writtenColumns, type ColumnDef } from '../normalize/columns.js';
+import { countDrift, countResults, ROW_RESULTS, unpackWritten, type PlannedSheet, type RowResult, type SyncPlan } from '../plan/sync-plan.js';
+import { writtenOfChange } from '../plan/written-values.js';
+import { scheduledText } from '../plan/plan-subscription-row.js';
+import { displayTime, TERM_LABELS } from '../core/new-commerce.js';
 import type { ApplyResult } from '../apply/apply-sync-plan.js';
 import { unpackCells } from '../read/packed-cells.js';
 import { codeOfRow, messageOfRow } from './row-messages.js';
@@ -30,45 +33,51 @@ const RESULT_FILL: Record<RowResult, string> = {
   updated: 'FFC6EFCE',
   removed: 'FFC6EFCE',
   suspended: 'FFC6EFCE',
+  scheduled: 'FFC6EFCE',
   unchanged: 'FFE7E6E6',
   pending: 'FFFFEB9C',
   skipped: 'FFFFEB9C',
   rejected: 'FFFFC7CE',
 };
 
-const ASSIGNED_ID: Partial<Record<SheetKind, { header: string; field: 'tenantId' | 'subscriptionId' }>> = {
-  Customers: { header: 'Tenant ID', field: 'tenantId' },
-  Subscriptions: { header: 'Subscription ID', field: 'subscriptionId' },
-};
-
 const RESULT_HEADERS: readonly string[] = RESULT_COLUMNS;
 
-/** What the results need of an apply: the IDs it assigned and invitation expiries. */
-export type AppliedIds = Pick<ApplyResult, 'assignedIds' | 'invitations'>;
+/** What the results need of an apply: the IDs it assigned, when, and invitation expiries. */
+export type AppliedIds = Pick<ApplyResult, 'assignedIds' | 'invitations' | 'appliedAt'>;
 
-/** Columns of one result sheet: the input's as read (minus old result columns), then results, then the assigned ID. */
+/**
+ * Columns of one result sheet: the input's as read (minus old result columns), then results, then the
+ * written-back columns the input lacks. A written-back column the input has is filled in where it is.
+ */
 function resultLayout(sheet: PlannedSheet) {
   const echoed = sheet.mapping.filter((m) => m.match !== 'result column (ignored)');
-  const assigned = ASSIGNED_ID[sheet.kind];
-  const assignedInput = assigned ? echoed.findIndex((m) => m.def?.field === assigned.field) : -1;
-  const headers = [...echoed.map((m) => m.text), ...RESULT_HEADERS];
-  if (assigned && assignedInput < 0) headers.push(assigned.header);
-  return { echoed, assigned, assignedInput, headers };
+  const written: readonly ColumnDef[] = writtenColumns(sheet.kind);
+  const writtenAt = written.map((c) => echoed.findIndex((m) => m.def?.field === c.field));
+  const headers = [...echoed.map((m) => m.text), ...RESULT_HEADERS, ...written.filter((_, i) => writtenAt[i]! < 0).map((c) => c.header)];
+  return { echoed, written, writtenAt, headers, kind: sheet.kind };
 }
 
 /** The result rows of a sheet, made one at a time as the writer pulls them. */
-function* resultRows(rows: Iterable<PlannedSheet['rows'][number]>, layout: ReturnType<typeof resultLayout>, applied: AppliedIds | undefined): Generator<unknown[]> {
-  const { echoed, assigned, assignedInput } = layout;
+function* resultRows(rows: Iterable<PlannedSheet['rows'][number]>, layout: ReturnType<typeof resultLayout>, plan: SyncPlan, applied: AppliedIds | undefined): Generator<unknown[]> {
+  const { echoed, written, writtenAt, kind } = layout;
+  const at = applied?.appliedAt ?? plan.createdAt;
   for (const row of rows) {
     const cells = unpackCells(row.cells);
     const values: unknown[] = echoed.map((m) => cells[m.column - 1] ?? null);
-    let id = row.assignedId;
-    if (assigned && row.change !== undefined && applied) {
-      id = applied.assignedIds[row.change] ?? id;
+    let back: string[] | undefined;
+    if (written.length) {
+      if (row.change !== undefined && (applied || plan.changes[row.change]!.action !== 'create')) back = writtenOfChange(kind, plan.changes[row.change]!, applied?.assignedIds[row.change], at);
+      else if (row.written) back = unpackWritten(row.written);
     }
-    if (assigned && id && assignedInput >= 0) values[assignedInput] = id;
-    values.push(row.result, codeOfRow(row), messageOfRow(row), row.changesText);
-    if (assigned && assignedInput < 0) values.push(id ?? null);
+    const extra: unknown[] = [];
+    written.forEach((_column, i) => {
+      const text = back?.[i] || null;
+      const value = text !== null && written[i]!.field === 'refundableSeats' ? Number(text) : text;
+      const column = writtenAt[i]!;
+      if (column < 0) extra.push(value);
+      else if (value !== null) values[column] = value;
+    });
+    values.push(row.result, codeOfRow(row), messageOfRow(row), row.changesText, ...extra);
     yield values;
   }
 }
@@ -111,10 +120,10 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
     const resultColumn = headers.indexOf('Result') + 1;
     const before = written;
     // Row n of the input is row n of the results, so an auditor can cross-reference.
-    await streamTable(workbook, names[i]!, headers, resultRows(shown, layout, applied), {
+    await streamTable(workbook, names[i]!, headers, resultRows(shown, layout, plan, applied), {
       headerRow: Math.max(1, sheet.headerRow),
       rowNumber: (index) => shown[index]!.row,
-      widths: fitWidths(headers, resultRows(take(shown, 200), layout, applied)),
+      widths: fitWidths(headers, resultRows(take(shown, 200), layout, plan, applied)),
       marks: (index) => {
         const planned = shown[index]!;
         const marks: CellMark[] = [{ column: resultColumn, argb: RESULT_FILL[planned.result] }];
@@ -161,7 +170,7 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
       return [r.mpnId, r.name, r.contactEmail, issued ? issued.expiresAt.slice(0, 10) : '', run.invitationDrafts?.get(r.mpnId) ?? (run.mode === 'plan' ? '(plan: not sent)' : '')];
     });
   if (invitationRows.length) {
-    const headers = ['Reseller MPN ID', 'Reseller Name', 'Contact Email', 'Expires', 'Email Draft'];
+    const headers = ['Reseller PartnerID', 'Reseller Name', 'Contact Email', 'Expires', 'Email Draft'];
     await streamTable(workbook, 'Invitations', headers, invitationRows, { widths: fitWidths(headers, invitationRows) });
   }
 
@@ -176,6 +185,9 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
   await streamTable(workbook, 'Mapping', mappingHeaders, mappingRows, { widths: fitWidths(mappingHeaders, mappingRows) });
   await workbook.commit();
 }
+
+/** Renewals listed one per line on the Summary; the rest are counted (the audit trail has them all). */
+const MAX_RENEWALS_LISTED = 1000;
 
 function writeSummary(workbook: Workbook, plan: SyncPlan, run: RunInfo): void {
   const counts = countResults(plan);
@@ -193,11 +205,12 @@ function writeSummary(workbook: Workbook, plan: SyncPlan, run: RunInfo): void {
     ['Revision after', run.revisionAfter],
     ['Rows shown', run.resultsFilter === 'changed' ? 'changed rows only (--results changed); the counts below include every row' : 'every input row'],
     ['Options', Object.entries(plan.options).filter(([, v]) => v === true).map(([k]) => k).join(', ') || '(none)'],
+    ['Clock', plan.simulatedClock ? `simulated (--now ${plan.createdAt}): a store made with --simulated-clock, for tests, demos and training` : 'system clock'],
   ];
   plan.inputs.forEach((input, i) => lines.push([`Input ${i + 1}`, input.name], [`Input ${i + 1} SHA-256`, input.sha256]));
   for (const warning of plan.warnings) lines.push(['Warning', warning]);
   if (plan.changes.some((c) => c.action === 'remove' && c.entity === 'reseller')) {
-    lines.push(['Reminder', 'Removing a partnership does not notify the customer or the partner; their customers keep their delegated admin privileges until removed in Partner Center.']);
+    lines.push(['Reminder', 'Removing a partnership does not notify the customer or the partner; their customers keep their reseller association and the access already granted to them (GDAP relationships are ended in Partner Center, not by tiersync).']);
   }
   lines.push([]);
   const kinds = Object.keys(SHEETS).filter((k) => counts[k]);
@@ -212,6 +225,24 @@ function writeSummary(workbook: Workbook, plan: SyncPlan, run: RunInfo): void {
     lines.push([kind, ...values, values.reduce((a, b) => a + b, 0)]);
   }
   lines.push(['Total', ...totals, totals.reduce((a, b) => a + b, 0)]);
+  const drift = countDrift(plan);
+  for (const [kind, c] of Object.entries(drift)) {
+    lines.push([`${kind} absent from the input (--prune)`, ...ROW_RESULTS.map((r) => c[r] ?? 0), Object.values(c).reduce((a, b) => a + (b ?? 0), 0)]);
+  }
+  if (plan.renewals.length) {
+    lines.push([]);
+    lines.push([run.mode === 'plan' ? 'Renewals due (would be applied)' : 'Renewals applied', `${plan.renewals.length} by the run's clock: Subscription ID, customer, offer, result, term end, what changed`]);
+    const shown = plan.renewals.slice(0, MAX_RENEWALS_LISTED);
+    for (const i of shown) {
+      const change = plan.changes[i]!;
+      if (change.entity !== 'subscription') continue;
+      const b = change.before!;
+      const a = change.after;
+      const what = change.action === 'renew' ? `renewed: ${TERM_LABELS[a.term]} to ${displayTime(a.termEnd)}${b.scheduled ? `; scheduled change applied (${scheduledText(b.scheduled)})` : ''}` : 'expired (auto-renew off)';
+      lines.push([b.subscriptionId, `${b.customerDomain} · ${b.offerId} · ${displayTime(change.at ?? b.termEnd)} · ${what}`]);
+    }
+    if (plan.renewals.length > shown.length) lines.push(['…', `${plan.renewals.length - shown.length} more (see the audit trail)`]);
+  }
 
   const sheet = workbook.addWorksheet('Summary');
   sheet.columns = [{ width: 22 }, { width: 70 }, ...ROW_RESULTS.slice(1).map(() => ({ width: 11 })), { width: 11 }];

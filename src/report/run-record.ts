@@ -22,15 +22,32 @@ export function packRunReport(report: KeptRunReport): string | undefined {
   return gzipSync(json).toString('base64');
 }
 
-export function unpackRunReport(packed: string): { plan: SyncPlan; run: RunInfo; applied: Pick<ApplyResult, 'assignedIds' | 'invitations' | 'revisionAfter'> } {
+export function unpackRunReport(packed: string): { plan: SyncPlan; run: RunInfo; applied: Pick<ApplyResult, 'assignedIds' | 'invitations' | 'revisionAfter' | 'appliedAt'> } {
   const kept = JSON.parse(gunzipSync(Buffer.from(packed, 'base64')).toString('utf8')) as KeptRunReport;
   return {
-    plan: kept.plan,
+    plan: upgradeKeptPlan(kept.plan),
     run: { ...kept.run, invitationDrafts: new Map(kept.run.invitationDrafts) },
     applied: {
       revisionAfter: kept.run.revisionAfter,
+      // An apply is dated at its run's start.
+      appliedAt: kept.run.startedAt,
       assignedIds: kept.assignedIds,
       invitations: kept.invitations.map((i) => ({ ...i, resellerName: '', contactEmail: '', token: '' })),
     },
   };
+}
+
+/**
+ * A plan kept by an older tiersync, as this one reads plans: format 2 had no renewals and wrote back
+ * only the record's ID (`assignedId`).
+ */
+function upgradeKeptPlan(plan: SyncPlan): SyncPlan {
+  if ((plan.formatVersion as number) >= 3) return plan;
+  for (const sheet of plan.sheets) {
+    for (const row of sheet.rows as Array<SyncPlan['sheets'][number]['rows'][number] & { assignedId?: string }>) {
+      if (row.assignedId !== undefined) row.written = row.assignedId;
+      delete row.assignedId;
+    }
+  }
+  return { ...plan, renewals: plan.renewals ?? [], simulatedClock: plan.simulatedClock ?? false };
 }

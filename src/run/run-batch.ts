@@ -6,7 +6,7 @@ import { EXIT, type ExitCode } from '../core/exit-codes.js';
 import { PruneRefusedError, StalePlanError, UsageError } from '../core/errors.js';
 import type { SheetKind } from '../normalize/columns.js';
 import { assembleSyncPlan } from '../plan/assemble-sync-plan.js';
-import { countResults, hasRejections, PLAN_FORMAT_VERSION, type SyncPlan } from '../plan/sync-plan.js';
+import { countDrift, countRenewals, countResults, hasRejections, PLAN_FORMAT_VERSION, type SyncPlan } from '../plan/sync-plan.js';
 import { stageCredentialReports } from '../report/credential-report.js';
 import { stageInvitationDrafts } from '../report/invitation-drafts.js';
 import { writeResultsWorkbook, type AppliedIds, type RunInfo, type RunMode } from '../report/results-workbook.js';
@@ -19,6 +19,8 @@ import type { RunContext } from './run-context.js';
 import { openStore } from './store-factory.js';
 import { memoryFields } from '../log/logger.js';
 import { collectBetweenStages } from '../core/stage-gc.js';
+import { runClock, type RunClock } from './run-clock.js';
+import { shippedCountryRules } from './country-rules-file.js';
 
 export interface BatchOptions {
   mode: RunMode | 'catalog-import';
@@ -55,8 +57,8 @@ export function pruneOverLimit(plan: SyncPlan, maxPercent: number): string[] {
   });
 }
 
-/** The snapshot a batch needs: every record its rows name, or whole sheets when pruning. */
-export function snapshotRequestFor(batch: Pick<Ingested, 'sheets'>, prune: boolean): SnapshotRequest {
+/** The snapshot a batch needs: every record its rows name, or whole sheets when pruning; and the renewals due by `dueBy`. */
+export function snapshotRequestFor(batch: Pick<Ingested, 'sheets'>, prune: boolean, dueBy?: string): SnapshotRequest {
   const customers = new Set<string>();
   const subscriptionIds = new Set<string>();
   for (const sheet of batch.sheets) {
@@ -75,6 +77,7 @@ export function snapshotRequestFor(batch: Pick<Ingested, 'sheets'>, prune: boole
     customers: prune && kinds.has('Customers') ? 'all' : [...customers],
     subscriptionsOfCustomers: prune && kinds.has('Subscriptions') ? 'all' : [...customers],
     subscriptionIds: [...subscriptionIds],
+    ...(dueBy ? { dueBy } : {}),
   };
 }
 
@@ -93,7 +96,7 @@ export function requireOperator(ctx: RunContext): string {
  * its own so that the validated rows and the snapshot are garbage once it returns (what an async
  * function holds lives as long as it runs). Returns the plan and the store, open.
  */
-async function readAndPlan(ctx: RunContext, options: BatchOptions, operator: string, startedAt: string): Promise<{ plan: SyncPlan; store: SyncStore }> {
+async function readAndPlan(ctx: RunContext, options: BatchOptions, operator: string): Promise<{ plan: SyncPlan; store: SyncStore; clock: RunClock }> {
   const ingested = await ingestInputs(options.files, { kinds: options.kinds, maxInputMb: ctx.maxInputMb, terminal: ctx.terminal, log: ctx.log, ...(options.sheet ? { sheetName: options.sheet } : {}) });
   if (!ingested.sheets.length) throw new UsageError(`No sheet tiersync reads (${options.kinds.join(', ')}) was found in ${ingested.files.map((f) => f.name).join(', ')}`);
 
@@ -103,7 +106,9 @@ async function readAndPlan(ctx: RunContext, options: BatchOptions, operator: str
   const store = await openStore(ctx.storeLocation, { write: options.mode !== 'plan', lockTimeoutSeconds: ctx.lockTimeoutSeconds, onWarning: (m) => ctx.terminal.warn(m) });
   try {
     const planStarted = Date.now();
-    const snapshot = await store.loadSnapshot(snapshotRequestFor(ingested, options.prune));
+    const clock = runClock(ctx, await store.info(), store.location);
+    const startedAt = clock.now;
+    const snapshot = await store.loadSnapshot(snapshotRequestFor(ingested, options.prune, startedAt));
     ctx.log.debug('snapshot loaded', { event: 'plan.snapshot', customers: snapshot.customers.length, subscriptions: snapshot.subscriptions.length, ms: Date.now() - planStarted });
     // The snapshot is all planning reads of the store: the store need not hold its data meanwhile.
     store.releaseMemory?.();
@@ -118,6 +123,10 @@ async function readAndPlan(ctx: RunContext, options: BatchOptions, operator: str
       prune: options.prune,
       resendExpired: options.resendExpired,
       invitationDays: ctx.invitationDays,
+      countryRules: ctx.countryRules ?? shippedCountryRules(),
+      // A local store is its own system of record: the renewals due by its clock are its to apply.
+      applyRenewals: true,
+      simulatedClock: clock.simulated,
       onProgress: (planned, total) => {
         ctx.terminal.progress('Planning rows', planned, total, planStarted);
         // Not at the last rows: the collection after planning follows at once. One here, with the
@@ -131,7 +140,7 @@ async function readAndPlan(ctx: RunContext, options: BatchOptions, operator: str
       },
     });
     ctx.terminal.clearProgress();
-    return { plan, store };
+    return { plan, store, clock };
   } catch (error) {
     await store.close();
     throw error;
@@ -141,18 +150,18 @@ async function readAndPlan(ctx: RunContext, options: BatchOptions, operator: str
 /** plan / apply / reconcile / catalog import on input files: read → plan → (apply) → report. */
 export async function runBatch(ctx: RunContext, options: BatchOptions): Promise<ExitCode> {
   const operator = requireOperator(ctx);
-  const startedAt = ctx.now().toISOString();
   const batchId = randomUUID();
   const applying = options.mode !== 'plan';
   ctx.log.info('run started', { event: 'run.start', mode: options.mode, batchId, operator, files: options.files.map((f) => basename(f)) });
 
-  const { plan, store } = await readAndPlan(ctx, options, operator, startedAt);
+  const { plan, store, clock } = await readAndPlan(ctx, options, operator);
+  const startedAt = clock.now;
   try {
     collectBetweenStages();
     ctx.log.info('plan assembled', { event: 'plan.done', batchId, changes: plan.changes.length, counts: countResults(plan), memory: memoryFields() });
     const overLimit = pruneOverLimit(plan, options.maxPrunePercent);
     if (overLimit.length) {
-      await report(ctx, plan, await unchangedRun(ctx, store, plan, { mode: 'plan', batchId, startedAt, files: options.files }), options.files);
+      await report(ctx, plan, await unchangedRun(ctx, store, plan, { mode: 'plan', batchId, startedAt, clock, files: options.files }), options.files);
       throw new PruneRefusedError(`Refused to prune more than ${options.maxPrunePercent}% of the store's records (${overLimit.join('; ')}); nothing was changed. If the input really is complete, raise the bound with --max-prune`);
     }
     if (!applying) {
@@ -160,11 +169,11 @@ export async function runBatch(ctx: RunContext, options: BatchOptions): Promise<
         await fs.writeFile(options.savePlan, JSON.stringify(plan));
         ctx.terminal.info(`Plan saved to ${options.savePlan} (store revision ${plan.revision})`);
       }
-      await report(ctx, plan, await unchangedRun(ctx, store, plan, { mode: 'plan', batchId, startedAt, files: options.files }), options.files);
+      await report(ctx, plan, await unchangedRun(ctx, store, plan, { mode: 'plan', batchId, startedAt, clock, files: options.files }), options.files);
       if (hasRejections(plan)) return EXIT.rowsRejected;
       return options.detailedExitcode && plan.changes.length ? EXIT.changesPending : EXIT.ok;
     }
-    return await applyAndReport(ctx, store, plan, { mode: options.mode === 'reconcile' ? 'reconcile' : 'apply', batchMode: options.mode === 'plan' ? 'apply' : options.mode, batchId, startedAt, files: options.files, splitCredentials: options.splitCredentials });
+    return await applyAndReport(ctx, store, plan, { mode: options.mode === 'reconcile' ? 'reconcile' : 'apply', batchMode: options.mode === 'plan' ? 'apply' : options.mode, batchId, startedAt, clock, files: options.files, splitCredentials: options.splitCredentials });
   } finally {
     await store.close();
   }
@@ -179,13 +188,14 @@ export async function applySavedPlan(ctx: RunContext, planPath: string, splitCre
     throw new UsageError(`${planPath} is not a plan saved by tiersync plan --save-plan`, { cause });
   }
   if (plan?.formatVersion !== PLAN_FORMAT_VERSION) throw new UsageError(`${planPath} is a plan of format ${String(plan?.formatVersion)}; this tiersync reads format ${PLAN_FORMAT_VERSION}. Plan again`);
-  const startedAt = ctx.now().toISOString();
   const store = await openStore(ctx.storeLocation, { write: true, lockTimeoutSeconds: ctx.lockTimeoutSeconds, onWarning: (m) => ctx.terminal.warn(m) });
   try {
     const info = await store.info();
+    const clock = runClock(ctx, info, store.location);
+    const startedAt = clock.now;
     if (info.storeId !== plan.storeId) throw new StalePlanError(`The plan was made for another store (${plan.storeId}), not ${store.location} (${info.storeId}); plan again`);
     if (info.revision !== plan.revision) throw new StalePlanError(`The plan is stale: it was made against revision ${plan.revision} of the store, which is now at revision ${info.revision}; plan again`);
-    return await applyAndReport(ctx, store, plan, { mode: plan.options.prune ? 'reconcile' : 'apply', batchMode: plan.options.prune ? 'reconcile' : 'apply', batchId: randomUUID(), startedAt, files: plan.inputs.map((i) => i.name), splitCredentials });
+    return await applyAndReport(ctx, store, plan, { mode: plan.options.prune ? 'reconcile' : 'apply', batchMode: plan.options.prune ? 'reconcile' : 'apply', batchId: randomUUID(), startedAt, clock, files: plan.inputs.map((i) => i.name), splitCredentials });
   } finally {
     await store.close();
   }
@@ -195,7 +205,13 @@ interface ReportContext {
   mode: RunMode;
   batchId: string;
   startedAt: string;
+  clock: RunClock;
   files: readonly string[];
+}
+
+/** When a run finishes: a simulated clock stands still through the run. */
+function finishedAtOf(ctx: RunContext, clock: RunClock): string {
+  return clock.simulated ? clock.now : ctx.now().toISOString();
 }
 
 async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan, run: ReportContext & { batchMode: 'apply' | 'reconcile' | 'catalog-import'; splitCredentials: boolean }): Promise<ExitCode> {
@@ -204,7 +220,7 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
   const info = await store.info();
   let drafts = new Map<string, string>();
   let applied: ApplyResult;
-  const finishedAt = ctx.now().toISOString();
+  const finishedAt = finishedAtOf(ctx, run.clock);
   const runInfo = (revisionAfter: number): RunInfo => ({
     mode: run.mode,
     batchId: run.batchId,
@@ -287,7 +303,7 @@ function reportCertainlyTooLarge(plan: SyncPlan): boolean {
 /** The RunInfo of a run that changes nothing (plan mode, or a refused prune). */
 async function unchangedRun(ctx: RunContext, store: SyncStore, plan: SyncPlan, run: ReportContext): Promise<RunInfo> {
   const info = await store.info();
-  return { mode: run.mode, batchId: run.batchId, operator: plan.operator, startedAt: run.startedAt, finishedAt: ctx.now().toISOString(), storeLocation: store.location, storeId: info.storeId, revisionBefore: plan.revision, revisionAfter: plan.revision, resultsFilter: ctx.resultsFilter };
+  return { mode: run.mode, batchId: run.batchId, operator: plan.operator, startedAt: run.startedAt, finishedAt: finishedAtOf(ctx, run.clock), storeLocation: store.location, storeId: info.storeId, revisionBefore: plan.revision, revisionAfter: plan.revision, resultsFilter: ctx.resultsFilter };
 }
 
 /** Files an apply wrote besides the results workbook (paths only: their contents are secret). */
@@ -304,12 +320,18 @@ export async function report(ctx: RunContext, plan: SyncPlan, run: RunInfo, file
   await writeResultsWorkbook(path, plan, run, applied, (done, total) => ctx.terminal.progress('Writing results', done, total, started));
   ctx.terminal.clearProgress();
   const counts = countResults(plan);
-  ctx.log.info('run finished', { event: 'run.summary', mode: run.mode, batchId: run.batchId, counts, results: path, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter, memory: memoryFields() });
+  // What a prune did to records absent from the input, and what the clock renewed: not rows, counted apart.
+  const drift = countDrift(plan);
+  const renewals = countRenewals(plan);
+  const clock = plan.simulatedClock ? { clock: 'simulated', now: run.startedAt } : {};
+  ctx.log.info('run finished', { event: 'run.summary', mode: run.mode, batchId: run.batchId, counts, drift, renewals, ...clock, results: path, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter, memory: memoryFields() });
   if (ctx.json) {
-    ctx.terminal.print(JSON.stringify({ mode: run.mode, batchId: run.batchId, storeId: run.storeId, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter, counts, results: path, ...written }), true);
+    ctx.terminal.print(JSON.stringify({ mode: run.mode, batchId: run.batchId, storeId: run.storeId, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter, counts, drift, renewals, ...clock, results: path, ...written }), true);
   } else {
-    ctx.terminal.print(`${run.mode === 'plan' ? 'Plan (nothing changed)' : 'Applied'}: store revision ${run.revisionBefore} → ${run.revisionAfter}`);
+    ctx.terminal.print(`${run.mode === 'plan' ? 'Plan (nothing changed)' : 'Applied'}: store revision ${run.revisionBefore} → ${run.revisionAfter}${plan.simulatedClock ? ` (simulated clock: ${run.startedAt})` : ''}`);
     ctx.terminal.print(formatCounts(counts));
+    if (Object.keys(drift).length) ctx.terminal.print(`Absent from the input (--prune):\n${formatCounts(drift)}`);
+    if (renewals.renewed || renewals.expired) ctx.terminal.print(`Renewals ${run.mode === 'plan' ? 'due' : 'applied'} by the clock: ${renewals.renewed} renewed, ${renewals.expired} expired (listed on the Summary sheet)`);
     ctx.terminal.print(`Results: ${path}`);
   }
   return path;

@@ -170,6 +170,57 @@ CREATE TABLE audit_shape (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'Partner Center today: new commerce, PartnerIDs, GDAP, country rules, current roles',
+    // Every existing record is brought to the new model in place; audit rows are not touched, so every
+    // hash is unchanged. Subscriptions made before terms existed get the default first term (P1Y)
+    // starting at their purchase, every seat added then (seat_additions NULL); customers created with
+    // a reseller had delegated admin (DAP), retired in 2023: Partner Center moved them to GDAP, so
+    // they read "default GDAP". The customers table is rebuilt: its postal code becomes optional
+    // (required only where the country's rules say so) and the DAP flag goes.
+    sql: `
+ALTER TABLE store_meta ADD COLUMN clock TEXT NOT NULL DEFAULT 'system';
+ALTER TABLE store_meta ADD COLUMN last_run_at TEXT;
+UPDATE store_meta SET last_run_at = (SELECT MAX(finished_at) FROM batches);
+UPDATE users SET roles = REPLACE(roles, '"User admin"', '"User management admin"');
+ALTER TABLE offers ADD COLUMN terms TEXT NOT NULL DEFAULT '["P1Y","P1M"]';
+ALTER TABLE resellers ADD COLUMN tenant_id TEXT;
+CREATE TABLE customers_v4 (
+  domain TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL UNIQUE,
+  company_name TEXT NOT NULL,
+  contact_first_name TEXT NOT NULL,
+  contact_last_name TEXT NOT NULL,
+  contact_email TEXT NOT NULL,
+  phone TEXT,
+  address_line1 TEXT NOT NULL,
+  address_line2 TEXT,
+  city TEXT NOT NULL,
+  state_region TEXT,
+  postal_code TEXT,
+  country TEXT NOT NULL,
+  language TEXT NOT NULL,
+  registration_number TEXT,
+  reseller_mpn_id TEXT,
+  admin_access TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+INSERT INTO customers_v4 (domain, tenant_id, company_name, contact_first_name, contact_last_name, contact_email, phone, address_line1, address_line2, city, state_region, postal_code, country, language, registration_number, reseller_mpn_id, admin_access, created_at)
+  SELECT domain, tenant_id, company_name, contact_first_name, contact_last_name, contact_email, phone, address_line1, address_line2, city, state_region, postal_code, country, language, NULL, reseller_mpn_id, CASE WHEN reseller_admin = 1 THEN 'default GDAP' ELSE 'none' END, created_at
+  FROM customers ORDER BY {{ROW_ORDER}};
+DROP TABLE customers;
+ALTER TABLE customers_v4 RENAME TO customers;
+ALTER TABLE subscriptions ADD COLUMN term TEXT NOT NULL DEFAULT 'P1Y';
+ALTER TABLE subscriptions ADD COLUMN term_start TEXT NOT NULL DEFAULT '';
+ALTER TABLE subscriptions ADD COLUMN term_end TEXT NOT NULL DEFAULT '';
+ALTER TABLE subscriptions ADD COLUMN seat_additions TEXT;
+ALTER TABLE subscriptions ADD COLUMN scheduled TEXT;
+UPDATE subscriptions SET term_start = created_at, term_end = {{PLUS_ONE_YEAR created_at}};
+CREATE INDEX subscriptions_term_end ON subscriptions (term_end);
+ALTER TABLE audit_context ADD COLUMN clock TEXT;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -173,7 +173,7 @@ export class PostgresStore implements SyncStore {
       await store.commitWith(
         initialBatch(options),
         async () => {
-          await store.client.query('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url) VALUES (1, $1, 0, $2, $3, $4, $5)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl]);
+          await store.client.query('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url, clock) VALUES (1, $1, 0, $2, $3, $4, $5, $6)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl, options.clock]);
         },
       );
     } catch (error) {
@@ -311,7 +311,7 @@ export class PostgresStore implements SyncStore {
       const subscriptions =
         request.subscriptionsOfCustomers === 'all'
           ? await this.select('subscription')
-          : await this.select('subscription', 'WHERE customer_domain = ANY($1::text[]) OR subscription_id = ANY($2::text[])', [[...new Set(request.subscriptionsOfCustomers)], [...new Set(request.subscriptionIds)]]);
+          : await this.select('subscription', "WHERE customer_domain = ANY($1::text[]) OR subscription_id = ANY($2::text[]) OR (term_end <> '' AND term_end <= $3 AND status IN ('active', 'suspended'))", [[...new Set(request.subscriptionsOfCustomers)], [...new Set(request.subscriptionIds)], request.dueBy ?? '']);
       const snapshot: StoreSnapshot = {
         info,
         users: await this.select('user'),
@@ -373,7 +373,7 @@ export class PostgresStore implements SyncStore {
       const revisionAfter = revision + 1;
       const b = batch.batch;
       await client.query(`INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`, batchRowOf({ ...b, revisionAfter }));
-      await client.query('UPDATE store_meta SET revision = $1 WHERE id = 1', [revisionAfter]);
+      await client.query('UPDATE store_meta SET revision = $1, last_run_at = $2 WHERE id = 1', [revisionAfter, b.finishedAt]);
       await client.query('COMMIT');
       return revisionAfter;
     } catch (error) {

@@ -23,19 +23,19 @@ const cols = (spec: Record<string, Codec>): TableMap['fields'] => Object.entries
 /** The one mapping between records and tables, for every backend. */
 export const TABLES: Readonly<Record<Entity | 'invitation', TableMap>> = {
   user: { table: 'users', key: 'email', keyOf: (r) => userKey(String(r.email)), fields: cols({ displayName: 'text', roles: 'json', status: 'text' }) },
-  offer: { table: 'offers', key: 'offer_key', keyOf: (r) => offerKey(String(r.offerId)), fields: cols({ offerId: 'text', name: 'text', minQuantity: 'int', maxQuantity: 'int', billingCycles: 'json', upgradeTargets: 'json' }) },
-  reseller: { table: 'resellers', key: 'mpn_id', keyOf: (r) => String(r.mpnId), fields: cols({ name: 'text', contactEmail: 'text', globalMpnId: 'text', country: 'text', partnership: 'text', stateSince: 'text' }) },
+  offer: { table: 'offers', key: 'offer_key', keyOf: (r) => offerKey(String(r.offerId)), fields: cols({ offerId: 'text', name: 'text', minQuantity: 'int', maxQuantity: 'int', terms: 'json', billingCycles: 'json', upgradeTargets: 'json' }) },
+  reseller: { table: 'resellers', key: 'mpn_id', keyOf: (r) => String(r.mpnId), fields: cols({ name: 'text', contactEmail: 'text', globalMpnId: 'text', tenantId: 'text', country: 'text', partnership: 'text', stateSince: 'text' }) },
   customer: {
     table: 'customers',
     key: 'domain',
     keyOf: (r) => String(r.domain),
-    fields: cols({ tenantId: 'text', companyName: 'text', contactFirstName: 'text', contactLastName: 'text', contactEmail: 'text', phone: 'text', addressLine1: 'text', addressLine2: 'text', city: 'text', stateRegion: 'text', postalCode: 'text', country: 'text', language: 'text', resellerMpnId: 'text', resellerAdmin: 'bool', createdAt: 'text' }),
+    fields: cols({ tenantId: 'text', companyName: 'text', contactFirstName: 'text', contactLastName: 'text', contactEmail: 'text', phone: 'text', addressLine1: 'text', addressLine2: 'text', city: 'text', stateRegion: 'text', postalCode: 'text', country: 'text', language: 'text', registrationNumber: 'text', resellerMpnId: 'text', adminAccess: 'text', createdAt: 'text' }),
   },
   subscription: {
     table: 'subscriptions',
     key: 'subscription_id',
     keyOf: (r) => String(r.subscriptionId),
-    fields: cols({ customerDomain: 'text', offerId: 'text', nickname: 'text', quantity: 'int', billingCycle: 'text', autoRenew: 'bool', partnerOfRecordMpnId: 'text', supportContactMpnId: 'text', status: 'text', createdAt: 'text' }),
+    fields: cols({ customerDomain: 'text', offerId: 'text', nickname: 'text', quantity: 'int', term: 'text', billingCycle: 'text', autoRenew: 'bool', partnerOfRecordMpnId: 'text', supportContactMpnId: 'text', status: 'text', termStart: 'text', termEnd: 'text', seatAdditions: 'json', scheduled: 'json', createdAt: 'text' }),
   },
   invitation: { table: 'invitations', key: 'id', keyOf: (r) => String(r.id), fields: cols({ resellerMpnId: 'text', tokenHash: 'text', createdAt: 'text', expiresAt: 'text', status: 'text', acceptedAt: 'text' }) },
 };
@@ -143,7 +143,7 @@ export function recordOf<K extends Entity | 'invitation'>(kind: K, values: reado
 export const AUDIT_COLUMNS = ['seq', 'context_id', 'entity', 'record_key', 'action', 'before_json', 'after_json', 'hash'] as const;
 
 /** Columns of an `audit_context` row, in the order of `AuditChainEncoder.contexts`. */
-export const AUDIT_CONTEXT_COLUMNS = ['id', 'batch_id', 'at', 'operator', 'input_name', 'input_sha256'] as const;
+export const AUDIT_CONTEXT_COLUMNS = ['id', 'batch_id', 'at', 'operator', 'input_name', 'input_sha256', 'clock'] as const;
 
 /** Columns of an `audit_shape` row (the sorted keys of stored before/after objects), in the order of `AuditChainEncoder.shapes`. */
 export const AUDIT_SHAPE_COLUMNS = ['id', 'keys_json'] as const;
@@ -184,12 +184,12 @@ export function auditValueOf(text: unknown, shapes: AuditShapes): unknown {
 
 /** The audit records from seq `placeholder` on, in order, as `auditRecordOf` reads them. */
 export function auditSelectSql(placeholder: string, limit?: number): string {
-  return `SELECT a.seq, c.batch_id, c.at, c.operator, a.entity, a.record_key, a.action, a.before_json, a.after_json, c.input_name, c.input_sha256, a.hash FROM audit a JOIN audit_context c ON c.id = a.context_id WHERE a.seq >= ${placeholder} ORDER BY a.seq${limit ? ` LIMIT ${limit}` : ''}`;
+  return `SELECT a.seq, c.batch_id, c.at, c.operator, a.entity, a.record_key, a.action, a.before_json, a.after_json, c.input_name, c.input_sha256, a.hash, c.clock FROM audit a JOIN audit_context c ON c.id = a.context_id WHERE a.seq >= ${placeholder} ORDER BY a.seq${limit ? ` LIMIT ${limit}` : ''}`;
 }
 
 /** A row of `auditSelectSql` as the record it stores; `prevHash` is the hash of the record before it. */
 function auditRecordOf(v: readonly unknown[], prevHash: string, shapes: AuditShapes): AuditRecord {
-  return {
+  const record: AuditRecord = {
     seq: Number(v[0]),
     batchId: String(v[1]),
     at: String(v[2]),
@@ -204,6 +204,8 @@ function auditRecordOf(v: readonly unknown[], prevHash: string, shapes: AuditSha
     prevHash,
     hash: String(v[11]),
   };
+  if (v[12] === 'simulated') record.clock = 'simulated';
+  return record;
 }
 
 /** The records of `rows` (from `auditSelectSql`), each linked to the hash of the one before; `prevHash` is that of the first's predecessor. */
@@ -275,13 +277,13 @@ export class AuditChainEncoder {
   private contextOf(e: AuditEntryFields): number {
     const last = this.last?.entry;
     // Entries of one run share their context: compared field by field before any key is built.
-    if (last && last.batchId === e.batchId && last.at === e.at && last.operator === e.operator && last.inputName === e.inputName && last.inputSha256 === e.inputSha256) return this.last!.id;
+    if (last && last.batchId === e.batchId && last.at === e.at && last.operator === e.operator && last.inputName === e.inputName && last.inputSha256 === e.inputSha256 && last.clock === e.clock) return this.last!.id;
     const fields = [String(e.batchId), String(e.at), String(e.operator), String(e.inputName), String(e.inputSha256)];
-    const key = JSON.stringify(fields);
+    const key = JSON.stringify([...fields, e.clock ?? null]);
     let id = this.contextIds.get(key);
     if (id === undefined) {
       this.contextIds.set(key, (id = ++this.lastContextId));
-      this.contexts.push([id, ...fields]);
+      this.contexts.push([id, ...fields, e.clock ?? null]);
     }
     this.last = { entry: e, id };
     return id;
@@ -330,8 +332,9 @@ export class AuditChainEncoder {
     const after = this.value(entry.after);
     const seq = ++this.seq;
     const q = (value: unknown) => JSON.stringify(String(value));
-    // Keys in code-unit order: action, after, at, batchId, before, entity, inputName, inputSha256, key, operator, prevHash, seq.
-    const text = `{"action":${q(entry.action)},"after":${after.canonical},"at":${q(entry.at)},"batchId":${q(entry.batchId)},"before":${before.canonical},"entity":${q(entry.entity)},"inputName":${q(entry.inputName)},"inputSha256":${q(entry.inputSha256)},"key":${q(entry.key)},"operator":${q(entry.operator)},"prevHash":${q(this.prevHash)},"seq":${seq}}`;
+    // Keys in code-unit order: action, after, at, batchId, before, clock (only when set), entity, inputName, inputSha256, key, operator, prevHash, seq.
+    const clock = entry.clock ? `"clock":${q(entry.clock)},` : '';
+    const text = `{"action":${q(entry.action)},"after":${after.canonical},"at":${q(entry.at)},"batchId":${q(entry.batchId)},"before":${before.canonical},${clock}"entity":${q(entry.entity)},"inputName":${q(entry.inputName)},"inputSha256":${q(entry.inputSha256)},"key":${q(entry.key)},"operator":${q(entry.operator)},"prevHash":${q(this.prevHash)},"seq":${seq}}`;
     const hash = createHash('sha256').update(this.prevHash).update(text).digest('hex');
     this.prevHash = hash;
     return [seq, contextId, String(entry.entity), String(entry.key), String(entry.action), before.stored, after.stored, hash];
@@ -367,7 +370,7 @@ export function batchRecordOf(v: readonly unknown[]): BatchRecord {
 }
 
 /** Columns of the one `store_meta` row, in the order of `storeInfoOf`. */
-export const STORE_META_COLUMNS = ['store_id', 'revision', 'created_at', 'provider_mpn', 'provider_name', 'portal_url'] as const;
+export const STORE_META_COLUMNS = ['store_id', 'revision', 'created_at', 'provider_mpn', 'provider_name', 'portal_url', 'clock', 'last_run_at'] as const;
 
 export function storeInfoOf(meta: readonly unknown[], schemaVersion: number): StoreInfo {
   return {
@@ -376,5 +379,7 @@ export function storeInfoOf(meta: readonly unknown[], schemaVersion: number): St
     createdAt: String(meta[2]),
     schemaVersion,
     provider: { mpnId: String(meta[3]), name: String(meta[4]), portalUrl: String(meta[5]) },
+    clock: meta[6] === 'simulated' ? 'simulated' : 'system',
+    lastRunAt: meta[7] === null || meta[7] === undefined ? null : String(meta[7]),
   };
 }

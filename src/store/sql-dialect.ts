@@ -14,15 +14,26 @@ export interface SqlDialect {
   readonly rowOrderDefinition: string | null;
   /** Bulk writes: rows per multi-row statement (1: one prepared statement run per row). */
   readonly rowsPerStatement: number;
+  /** An ISO 8601 UTC timestamp column plus one year, as the same ISO text (used by migrations). */
+  plusOneYear(column: string): string;
 }
 
 export const SQL_DIALECTS = {
-  sqlite: { rowOrderColumn: 'rowid', rowOrderDefinition: null, rowsPerStatement: 1 },
-  postgres: { rowOrderColumn: 'row_order', rowOrderDefinition: 'row_order BIGSERIAL NOT NULL', rowsPerStatement: 5000 },
+  sqlite: { rowOrderColumn: 'rowid', rowOrderDefinition: null, rowsPerStatement: 1, plusOneYear: (c) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${c}, '+1 year')` },
+  postgres: {
+    rowOrderColumn: 'row_order',
+    rowOrderDefinition: 'row_order BIGSERIAL NOT NULL',
+    rowsPerStatement: 5000,
+    plusOneYear: (c) => `to_char((${c}::timestamptz + interval '1 year') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  },
 } as const satisfies Record<string, SqlDialect>;
 
-/** A migration's text for an engine: the shared SQL with the dialect's row-order column added to each table. */
+/**
+ * A migration's text for an engine: the shared SQL with the dialect's row-order column added to each
+ * table, and its placeholders filled: `{{ROW_ORDER}}` (the row-order column) and `{{PLUS_ONE_YEAR col}}`.
+ */
 export function migrationSql(migration: Migration, dialect: SqlDialect): string {
-  if (!dialect.rowOrderDefinition) return migration.sql;
-  return migration.sql.replace(/CREATE TABLE (\w+) \(\n/g, (_, table: string) => `CREATE TABLE ${table} (\n  ${dialect.rowOrderDefinition},\n`);
+  let sql = migration.sql.replace(/\{\{ROW_ORDER\}\}/g, dialect.rowOrderColumn).replace(/\{\{PLUS_ONE_YEAR (\w+)\}\}/g, (_, column: string) => dialect.plusOneYear(column));
+  if (dialect.rowOrderDefinition) sql = sql.replace(/CREATE TABLE (\w+) \(\n/g, (_, table: string) => `CREATE TABLE ${table} (\n  ${dialect.rowOrderDefinition},\n`);
+  return sql;
 }

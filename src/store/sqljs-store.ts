@@ -335,7 +335,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       tune(db);
       const store = new SqlJsStore(path, SQL, db, lock, undefined);
       store.migrate(db);
-      db.run('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url) VALUES (1, ?, 0, ?, ?, ?, ?)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl]);
+      db.run('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url, clock) VALUES (1, ?, 0, ?, ?, ?, ?, ?)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl, options.clock]);
       await store.commit(initialBatch(options));
     } finally {
       await lock.release();
@@ -438,6 +438,10 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
         const missing = [...new Set(request.subscriptionIds)].filter((id) => !loaded.has(id));
         for (const s of this.selectIn('subscription', 'subscription_id', missing)) subscriptions.push(s);
       }
+      if (request.dueBy) {
+        const loaded = new Set(subscriptions.map((s) => s.subscriptionId));
+        for (const s of this.select('subscription', "WHERE term_end <> '' AND term_end <= ? AND status IN ('active', 'suspended')", [request.dueBy])) if (!loaded.has(s.subscriptionId)) subscriptions.push(s);
+      }
     }
     return {
       info,
@@ -514,7 +518,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       revisionAfter = revision + 1;
       const b = batch.batch;
       db.run(`INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map(() => '?').join(', ')})`, batchRowOf({ ...b, revisionAfter }));
-      db.run('UPDATE store_meta SET revision = ? WHERE id = 1', [revisionAfter]);
+      db.run('UPDATE store_meta SET revision = ?, last_run_at = ? WHERE id = 1', [revisionAfter, b.finishedAt]);
       db.exec('COMMIT');
       if (undo) db.exec('PRAGMA journal_mode = MEMORY');
     } catch (error) {

@@ -23,6 +23,10 @@ export interface StoreInfo {
   schemaVersion: number;
   provider: ProviderRecord;
   createdAt: string;
+  /** `simulated`: made with `init --simulated-clock`, so runs may set their clock with --now (SPEC §1.5). */
+  clock: 'system' | 'simulated';
+  /** When the last commit's run finished (its clock); time never goes backwards in a simulated store. */
+  lastRunAt: string | null;
 }
 
 /** Which records the planner needs. Small entities (users, offers, resellers, invitations) always come whole. */
@@ -33,6 +37,8 @@ export interface SnapshotRequest {
   subscriptionsOfCustomers: readonly string[] | 'all';
   /** Subscriptions by Subscription ID (lower-case UUID), in addition to the above. */
   subscriptionIds: readonly string[];
+  /** Also the active and suspended subscriptions whose term ends by this time: renewals due (a local store's clock). */
+  dueBy?: string;
 }
 
 export interface StoreSnapshot {
@@ -133,6 +139,7 @@ export interface OpenStoreOptions {
 
 export interface InitStoreOptions {
   provider: ProviderRecord;
+  clock: 'system' | 'simulated';
   admin: UserRecord;
   offers: OfferRecord[];
   now: string;

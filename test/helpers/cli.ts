@@ -57,11 +57,13 @@ export class Workspace {
     this.store = store;
   }
 
-  static async create(options: { backend?: TestStoreBackend } = {}): Promise<Workspace> {
+  /** `simulatedClock`: the store is made with --simulated-clock, at that time (ISO 8601). */
+  static async create(options: { backend?: TestStoreBackend; simulatedClock?: string } = {}): Promise<Workspace> {
     const dir = tempDir();
     const backend = options.backend ?? testStoreBackend();
     const ws = new Workspace(dir, backend, backend === 'postgres' ? await createTestDatabase() : join(dir, 'tiersync.db'));
-    const r = await ws.run(['init', '--provider-mpn', Workspace.PROVIDER_MPN, '--provider-name', 'Contoso Distribution', '--admin', Workspace.ADMIN]);
+    const clock = options.simulatedClock ? ['--simulated-clock', '--now', options.simulatedClock] : [];
+    const r = await ws.run(['init', '--provider-mpn', Workspace.PROVIDER_MPN, '--provider-name', 'Contoso Distribution', '--admin', Workspace.ADMIN, ...clock]);
     if (r.code !== 0) throw new Error(`init failed: ${r.stderr}`);
     return ws;
   }

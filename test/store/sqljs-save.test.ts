@@ -20,7 +20,7 @@ const NOW = '2026-03-01T10:00:00.000Z';
 const OPERATOR = 'admin@provider.example';
 
 function customer(domain: string, note = ''): CustomerRecord {
-  return { domain, tenantId: randomUUID(), companyName: `${domain} Ltd${note}`, contactFirstName: 'Ana', contactLastName: 'Silva', contactEmail: `ana@${domain}`, phone: null, addressLine1: '1 Main Street', addressLine2: null, city: 'Paris', stateRegion: null, postalCode: '75002', country: 'FR', language: 'fr-FR', resellerMpnId: null, resellerAdmin: false, createdAt: NOW };
+  return { domain, tenantId: randomUUID(), companyName: `${domain} Ltd${note}`, contactFirstName: 'Ana', contactLastName: 'Silva', contactEmail: `ana@${domain}`, phone: null, addressLine1: '1 Main Street', addressLine2: null, city: 'Paris', stateRegion: null, postalCode: '75002', country: 'FR', language: 'fr-FR', registrationNumber: null, resellerMpnId: null, adminAccess: 'none', createdAt: NOW };
 }
 
 function batchOf(expectedRevision: number, records: CustomerRecord[]): CommitBatch {
@@ -54,7 +54,7 @@ describe('file store: saving the committed database', () => {
 
   async function fresh(): Promise<string> {
     const path = join(mkdtempSync(join(tmpdir(), 'tiersync-save-')), 'store.db');
-    await SqlJsStore.init(path, { now: NOW, operator: OPERATOR, provider: { mpnId: '1000001', name: 'Contoso Distribution', portalUrl: 'https://portal.example' }, admin: { email: OPERATOR, displayName: 'Admin', roles: ['Global admin'], status: 'active' }, offers: [] });
+    await SqlJsStore.init(path, { now: NOW, operator: OPERATOR, provider: { mpnId: '1000001', name: 'Contoso Distribution', portalUrl: 'https://portal.example' }, admin: { email: OPERATOR, displayName: 'Admin', roles: ['Global admin'], status: 'active' }, offers: [], clock: 'system' });
     return path;
   }
 

@@ -52,8 +52,8 @@ for (const name of STORES) if (!BACKENDS[name]) throw new Error(`STORES names an
 const NOW = '2026-03-01T10:00:00.000Z';
 const ADMIN: UserRecord = { email: 'admin@provider.example', displayName: 'Admin', roles: ['Global admin'], status: 'active' };
 const OFFERS: OfferRecord[] = [
-  { offerId: 'CFQ7TTC0LH18:0001', name: 'Business Basic', minQuantity: 1, maxQuantity: 300, billingCycles: ['monthly', 'annual'], upgradeTargets: ['CFQ7TTC0LDPB:0001'] },
-  { offerId: 'CFQ7TTC0LDPB:0001', name: 'Business Standard', minQuantity: 1, maxQuantity: 300, billingCycles: ['annual'], upgradeTargets: [] },
+  { offerId: 'CFQ7TTC0LH18:0001', name: 'Business Basic', minQuantity: 1, maxQuantity: 300, terms: ['P1Y', 'P1M'], billingCycles: ['monthly', 'annual'], upgradeTargets: ['CFQ7TTC0LDPB:0001'] },
+  { offerId: 'CFQ7TTC0LDPB:0001', name: 'Business Standard', minQuantity: 1, maxQuantity: 300, terms: ['P1Y', 'P3Y'], billingCycles: ['annual', 'triennial'], upgradeTargets: [] },
 ];
 const PROVIDER = { mpnId: '1000001', name: 'Contoso Distribution', portalUrl: 'https://portal.example' };
 
@@ -73,15 +73,16 @@ function customer(domain: string, overrides: Partial<CustomerRecord> = {}): Cust
     postalCode: '75002',
     country: 'FR',
     language: 'fr-FR',
+    registrationNumber: null,
     resellerMpnId: null,
-    resellerAdmin: false,
+    adminAccess: 'none',
     createdAt: NOW,
     ...overrides,
   };
 }
 
 function subscription(customerDomain: string, overrides: Partial<SubscriptionRecord> = {}): SubscriptionRecord {
-  return { subscriptionId: randomUUID(), customerDomain, offerId: OFFERS[0]!.offerId, nickname: '', quantity: 5, billingCycle: 'monthly', autoRenew: true, partnerOfRecordMpnId: null, supportContactMpnId: null, status: 'active', createdAt: NOW, ...overrides };
+  return { subscriptionId: randomUUID(), customerDomain, offerId: OFFERS[0]!.offerId, nickname: '', quantity: 5, term: 'P1Y', billingCycle: 'monthly', autoRenew: true, partnerOfRecordMpnId: null, supportContactMpnId: null, status: 'active', termStart: NOW, termEnd: '2027-03-01T10:00:00.000Z', seatAdditions: null, scheduled: null, createdAt: NOW, ...overrides };
 }
 
 function batchOf(expectedRevision: number, ops: WriteOp[], audit: AuditEntry[] = ops.map((op) => entry(op))): CommitBatch {
@@ -115,7 +116,7 @@ describe.each(STORES)('SyncStore contract: %s', (backendName) => {
   };
   const created = async () => {
     const location = await backend.newLocation();
-    await initStore(location, { provider: PROVIDER, admin: ADMIN, offers: OFFERS, now: NOW, operator: ADMIN.email });
+    await initStore(location, { provider: PROVIDER, admin: ADMIN, offers: OFFERS, now: NOW, operator: ADMIN.email, clock: 'system' });
     return location;
   };
   afterEach(async () => {
@@ -141,7 +142,7 @@ describe.each(STORES)('SyncStore contract: %s', (backendName) => {
       [4, 'offer', 'create'],
     ]);
     expect((await store.listBatches()).map((b) => [b.mode, b.revisionBefore, b.revisionAfter])).toEqual([['init', 0, 1]]);
-    await expect(initStore(location, { provider: PROVIDER, admin: ADMIN, offers: OFFERS, now: NOW, operator: ADMIN.email })).rejects.toThrow(/already exists/);
+    await expect(initStore(location, { provider: PROVIDER, admin: ADMIN, offers: OFFERS, now: NOW, operator: ADMIN.email, clock: 'system' })).rejects.toThrow(/already exists/);
   });
 
   it('refuses to open a location without a store', async () => {
@@ -153,13 +154,13 @@ describe.each(STORES)('SyncStore contract: %s', (backendName) => {
   it('commits records that read back identical, by keys, by IDs and whole; an update keeps its place', async () => {
     const location = await created();
     const store = await open(location, true);
-    const zeta = customer('zeta', { companyName: 'Zeta "Z" \\ {Holdings}, NULL Inc. — Ünïcode 😀', addressLine2: '', phone: '+33 1 23 45 67 89', resellerMpnId: '2000001', resellerAdmin: true, stateRegion: 'IDF' });
+    const zeta = customer('zeta', { companyName: 'Zeta "Z" \\ {Holdings}, NULL Inc. — Ünïcode 😀', addressLine2: '', phone: '+33 1 23 45 67 89', resellerMpnId: '2000001', adminAccess: 'default GDAP', registrationNumber: 'FR 12 345 678 901', postalCode: null, stateRegion: 'IDF' });
     const alpha = customer('alpha');
     const mid = customer('mid');
-    const subs = [subscription('zeta', { nickname: 'null', autoRenew: false, partnerOfRecordMpnId: '2000001' }), subscription('zeta', { nickname: ' NULL ' }), subscription('zeta', { nickname: 'a,b{c}' }), subscription('alpha', { quantity: 7 }), subscription('mid', { status: 'suspended', billingCycle: 'annual' })];
+    const subs = [subscription('zeta', { nickname: 'null', autoRenew: false, partnerOfRecordMpnId: '2000001' }), subscription('zeta', { nickname: ' NULL ' }), subscription('zeta', { nickname: 'a,b{c}' }), subscription('alpha', { quantity: 7 }), subscription('mid', { status: 'suspended', billingCycle: 'annual', seatAdditions: [{ quantity: 2, at: NOW }, { quantity: 3, at: '2026-03-02T08:00:00.000Z' }], scheduled: { quantity: 4, term: 'P3Y', requestedAt: NOW } })];
     const invitation: InvitationRecord = { id: randomUUID(), resellerMpnId: '2000001', tokenHash: 'f'.repeat(64), createdAt: NOW, expiresAt: '2026-04-01T10:00:00.000Z', status: 'open', acceptedAt: null };
     const ops: WriteOp[] = [
-      { kind: 'upsert', entity: 'reseller', record: { mpnId: '2000001', name: 'Fabrikam', contactEmail: 'f@fabrikam.example', globalMpnId: null, country: 'US', partnership: 'invited', stateSince: NOW } },
+      { kind: 'upsert', entity: 'reseller', record: { mpnId: '2000001', name: 'Fabrikam', contactEmail: 'f@fabrikam.example', globalMpnId: null, tenantId: '3b33e682-00c3-41ee-9dd2-a548adf56438', country: 'US', partnership: 'invited', stateSince: NOW } },
       { kind: 'upsert-invitation', record: invitation },
       ...[zeta, alpha, mid].map((record) => ({ kind: 'upsert' as const, entity: 'customer' as const, record })),
       ...subs.map((record) => ({ kind: 'upsert' as const, entity: 'subscription' as const, record })),
@@ -187,7 +188,7 @@ describe.each(STORES)('SyncStore contract: %s', (backendName) => {
     expect([none.customers, none.subscriptions]).toEqual([[], []]);
 
     // An update replaces the record and keeps its place (records of a later commit come after); a closed invitation is no longer open.
-    const zeta2 = { ...zeta, companyName: 'Zeta Holdings', phone: null, resellerMpnId: null, resellerAdmin: false };
+    const zeta2 = { ...zeta, companyName: 'Zeta Holdings', phone: null, resellerMpnId: null, adminAccess: 'none' as const };
     const later = customer('aaa');
     await store.commit(batchOf(2, [{ kind: 'upsert', entity: 'customer', record: later }, { kind: 'upsert', entity: 'customer', record: zeta2 }, { kind: 'upsert-invitation', record: { ...invitation, status: 'accepted', acceptedAt: NOW } }]));
     const after = await store.loadSnapshot({ customers: 'all', subscriptionsOfCustomers: [], subscriptionIds: [] });

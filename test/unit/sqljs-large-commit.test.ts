@@ -17,11 +17,16 @@ const subscription = (i: number, over: Partial<SubscriptionRecord> = {}): Subscr
   offerId: 'CFQ7TTC0LH18:0001',
   nickname: `seat-${i}`,
   quantity: 1 + (i % 300),
+  term: 'P1Y',
   billingCycle: 'monthly',
   autoRenew: true,
   partnerOfRecordMpnId: null,
   supportContactMpnId: null,
   status: 'active',
+  termStart: NOW,
+  termEnd: '2027-11-24T10:00:00.000Z',
+  seatAdditions: null,
+  scheduled: null,
   createdAt: NOW,
   ...over,
 });
@@ -37,7 +42,8 @@ async function newStore(): Promise<string> {
   await SqlJsStore.init(path, {
     provider: { mpnId: '1000001', name: 'Provider', portalUrl: 'http://localhost:8080' },
     admin: { email: 'ops@provider.example', displayName: 'Ops', roles: ['Global admin'], status: 'active' },
-    offers: [{ offerId: 'CFQ7TTC0LH18:0001', name: 'Offer', minQuantity: 1, maxQuantity: 300, billingCycles: ['monthly'], upgradeTargets: [] }],
+    offers: [{ offerId: 'CFQ7TTC0LH18:0001', name: 'Offer', minQuantity: 1, maxQuantity: 300, terms: ['P1Y'], billingCycles: ['monthly'], upgradeTargets: [] }],
+    clock: 'system',
     now: NOW,
     operator: 'ops@provider.example',
   });
