@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import PQueue from 'p-queue';
 import { PartnerCenterUnavailableError } from '../core/errors.js';
-import { type PartnerCenterApiError, type PcCallContext, type PcFault, parsePcFault, pcErrorFor, retryabilityOf } from './pc-errors.js';
+import { type PcCallContext, type PcFault, parsePcFault, pcErrorFor, retryabilityOf } from './pc-errors.js';
 import { type PcLogger, redact, redactText, silentLogger } from './pc-log.js';
 import { backoffDelay, parseRetryAfter, resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions, sleep } from './pc-retry.js';
 import { type AccessTokenSource, credentialRefusalSentence } from './token-provider.js';
@@ -451,10 +451,8 @@ export class PartnerCenterClient {
         });
         return { kind: 'failed', error, timedOut, correlationId };
       }
-    } catch (error) {
-      // Token renewal refused, or the caller aborted while waiting: not an attempt to retry.
-      throw error;
     } finally {
+      // A refused token renewal or a caller's abort while waiting propagates from here: not an attempt to retry.
       this.inFlight--;
     }
   }
@@ -525,4 +523,3 @@ function describeNetworkError(error: unknown): string {
   return e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
 }
 
-export type { PartnerCenterApiError };

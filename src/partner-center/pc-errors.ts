@@ -73,7 +73,8 @@ const PC_ERROR_RULES: readonly PcErrorRule[] = [
 ];
 
 function ruleFor(status: number, fault: PcFault): PcErrorRule | undefined {
-  const byCode = fault.code === undefined ? undefined : PC_ERROR_RULES.find((r) => r.codes?.includes(fault.code!));
+  const code = fault.code;
+  const byCode = code === undefined ? undefined : PC_ERROR_RULES.find((r) => r.codes?.includes(code));
   if (byCode) return byCode;
   const byDescription = PC_ERROR_RULES.find(
     (r) => r.description !== undefined && r.description.test(fault.description) && (r.statuses === undefined || r.statuses.includes(status)),

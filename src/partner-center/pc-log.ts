@@ -12,22 +12,18 @@ export interface PcLogger {
 export const silentLogger: PcLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined };
 
 /** Keys whose values are secrets wherever they appear (headers, bodies, token answers), in any casing or spelling. */
-const SECRET_KEY = /^(?:authorization|password|passwd|secret|client_?secret|refresh_?token|access_?token|id_?token|usercredentials|code|assertion|cookie|set-cookie)$/i;
+const SECRET_KEY = /^(?:authorization|password|passwd|secret|client_?secret|refresh_?token|access_?token|id_?token|usercredentials|assertion|cookie|set-cookie)$/i;
 
 const REDACTED = '[redacted]';
 
-/**
- * A copy of `value` with every secret-named field replaced. `code` is secret only inside a token
- * request (an authorization code); Partner Center's numeric error codes stay readable.
- */
+/** A copy of `value` with every secret-named field replaced, at any depth. */
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8) return '[…]';
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (SECRET_KEY.test(k) && !(k.toLowerCase() === 'code' && (typeof v === 'number' || /^\d+$/.test(String(v))))) out[k] = REDACTED;
-    else out[k] = redact(v, depth + 1);
+    out[k] = SECRET_KEY.test(k) ? REDACTED : redact(v, depth + 1);
   }
   return out;
 }

@@ -237,6 +237,14 @@ export async function getMpnProfile(client: PartnerCenterClient, mpnId: string, 
   return camelize(await client.call({ operation: 'profiles.mpn', method: 'GET', path: '/v1/profiles/mpn', query: { mpnId }, ...withSignal(o) }));
 }
 
+/**
+ * `GET /v1/profiles/mpn` without an ID: the provider's own profile. The cheapest App+User read,
+ * so `tiersync status` uses it to prove the credentials work (MFA included).
+ */
+export async function getOwnMpnProfile(client: PartnerCenterClient, o?: ReadOptions): Promise<MpnProfile> {
+  return camelize(await client.call({ operation: 'profiles.mpn.own', method: 'GET', path: '/v1/profiles/mpn', ...withSignal(o) }));
+}
+
 /** `GET /v1/compliance/csp/agreementstatus`: whether a reseller signed the Microsoft Partner Agreement (by PartnerID or tenant ID, exactly one). */
 export async function getResellerAgreementStatus(client: PartnerCenterClient, who: { mpnId: string } | { tenantId: string }, o?: ReadOptions): Promise<boolean> {
   const query = 'mpnId' in who ? { mpnId: who.mpnId } : { tenantId: who.tenantId };
