@@ -45,6 +45,28 @@ export const ERROR_CODES = {
   'row.too-long': 'This cell holds more than 32,767 characters, the most a spreadsheet cell can hold.',
   'order.cancelled': 'This row belongs to an order (a new customer and its subscriptions) in which another row was rejected, so none of it was applied. Fix the row named here and upload again.',
   'batch.atomic-cancelled': 'Nothing was applied because the run used --atomic and at least one row was rejected. Fix the rejected rows and upload again.',
+  // Partner Center's refusals (connected stores), mapped from its error codes by src/partner-center/pc-errors.ts.
+  'pc.quantity-decrease-window': "Partner Center refused to lower the seat count: new-commerce seats can only be reduced within 7 days (168 hours) of the purchase, renewal or the seats' addition. Keep the current quantity, or schedule the lower quantity for the renewal.",
+  'pc.cancel-window': 'Partner Center refused to cancel: a new-commerce subscription can only be cancelled within 7 days of its purchase or renewal. Turn auto-renew off instead, so it ends at the end of its term.',
+  'reseller.not-authorized': "Partner Center does not accept this reseller as partner of record: the PartnerID must be the reseller's CSP location ID, enrolled as an indirect reseller in the provider's region, with the Microsoft Partner Agreement accepted. Ask the reseller to check its Partner Center account, or correct the ID.",
+  'pc.seat-limit': "Partner Center refused the quantity: it exceeds the seats still available for this product on the customer's tenant (a cap shared by every partner of the customer). Lower the quantity, or free seats in another subscription first.",
+  'pc.customer-agreement-required': 'Partner Center needs the Microsoft Customer Agreement to be accepted before this purchase. Record the customer\'s acceptance (primary contact name, email and date) and run again.',
+  'pc.no-relationship': 'Partner Center says the provider has no reseller relationship with this customer. Check the customer, or ask the customer to accept a reseller relationship in the Microsoft 365 admin center.',
+  'pc.subscription-busy': 'Partner Center is still processing an earlier change to this subscription or order. Run again later; tiersync will not send the change twice.',
+  'pc.order-in-progress': 'Partner Center is already processing this order or cart. Run tiersync refresh in a few minutes to pick up the result instead of ordering again.',
+  'pc.sandbox-limit': 'The integration sandbox has reached its limit (75 customers, 5 subscriptions per customer, 25 licences per subscription, 5 resellers). Delete test customers or subscriptions in the sandbox first.',
+  'pc.offer-unavailable': 'Partner Center no longer offers this product, SKU or availability for this customer. Refresh the catalog (tiersync catalog refresh) and choose a current offer.',
+  'pc.auto-renew-not-allowed': 'Partner Center says this subscription cannot be set to renew automatically. Leave Auto-renew as it is for this offer.',
+  'pc.partner-of-record-locked': "Partner Center refused to change this subscription's partner of record. Leave the partner of record as it is, or change it in Partner Center if Microsoft allows it there.",
+  'pc.transition-refused': 'Partner Center refused the upgrade (transition) of this subscription. Check the upgrade targets Partner Center offers for it, its term and its remaining seats, then run again.',
+  'pc.too-many-updates': 'Partner Center refuses more changes to this subscription (it has been updated too many times). Contact Microsoft partner support to make further changes.',
+  'pc.forbidden': "Partner Center refused the call for lack of rights. The integration user needs the Admin agent role in Partner Center, and Conditional Access must allow its sign-in; ask the provider's Global admin.",
+  'pc.not-found': 'Partner Center has no such object (it may have been deleted in Partner Center). Run tiersync refresh, then check the row.',
+  'pc.stale-object': 'The object changed in Partner Center while tiersync was changing it. Run again: tiersync reads it afresh first.',
+  'pc.throttled': "Partner Center kept refusing calls because of its rate limit, even after waiting as it asked. Run again later, or lower --pc-rate and --pc-concurrency.",
+  'pc.invalid-request': "Partner Center refused a value in this row as invalid. Correct the value named in Partner Center's message and run again.",
+  'customer.registration-required': "Partner Center needs an organization registration number and a phone number for customers in this country (and refuses the registration number elsewhere). Fill Registration ID and Phone in the format Partner Center names, or leave Registration ID empty for other countries.",
+  'pc.error': "Partner Center refused the change for another reason. Read Partner Center's code and description in the message; fix the row, or ask Microsoft partner support about the code.",
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

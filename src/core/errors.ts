@@ -34,6 +34,24 @@ export class StalePlanError extends TiersyncError {
   override readonly exitCode: ExitCode = EXIT.lockedOrStale;
 }
 
+/**
+ * Partner Center could not be reached (network, timeouts, server errors past the retry bound) or
+ * refused the credentials (token endpoint, MFA, revoked refresh token). The run stops before
+ * sending anything new; writes already sent are in the journal.
+ */
+export class PartnerCenterUnavailableError extends TiersyncError {
+  override readonly exitCode: ExitCode = EXIT.partnerCenter;
+  /** `credentials-refused`: the operator must act (new refresh token, new secret); `unreachable`: a later run may succeed. */
+  readonly reason: 'unreachable' | 'credentials-refused';
+  constructor(message: string, options: { reason: 'unreachable' | 'credentials-refused'; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.reason = options.reason;
+  }
+}
+
+/** A Partner Center credentials file that is unsafe (readable by others), unreadable or malformed: refused, like ssh refuses a readable key. */
+export class CredentialsFileError extends TiersyncError {}
+
 export function exitCodeOf(error: unknown): ExitCode {
   return error instanceof TiersyncError ? error.exitCode : EXIT.fatal;
 }

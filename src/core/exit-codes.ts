@@ -10,6 +10,8 @@ export const EXIT = {
   rowsRejected: 3,
   /** The store is locked by another run, or the saved plan is stale. */
   lockedOrStale: 4,
+  /** Connected: Partner Center could not be reached or refused the credentials; nothing new sent. */
+  partnerCenter: 5,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -20,4 +22,5 @@ export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCode, string]> = [
   [EXIT.changesPending, 'plan --detailed-exitcode only: valid, and there are changes to apply'],
   [EXIT.rowsRejected, 'some rows rejected (the rest applied unless --atomic)'],
   [EXIT.lockedOrStale, 'store locked by another run, or the saved plan is stale'],
+  [EXIT.partnerCenter, 'connected: Partner Center could not be reached or refused the credentials — nothing new sent; the journal says what was'],
 ];
