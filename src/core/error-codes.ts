@@ -65,7 +65,6 @@ export const ERROR_CODES = {
   'pc.stale-object': 'The object changed in Partner Center while tiersync was changing it. Run again: tiersync reads it afresh first.',
   'pc.throttled': "Partner Center kept refusing calls because of its rate limit, even after waiting as it asked. Run again later, or lower --pc-rate and --pc-concurrency.",
   'pc.invalid-request': "Partner Center refused a value in this row as invalid. Correct the value named in Partner Center's message and run again.",
-  'customer.registration-required': "Partner Center needs an organization registration number and a phone number for customers in this country (and refuses the registration number elsewhere). Fill Registration ID and Phone in the format Partner Center names, or leave Registration ID empty for other countries.",
   'pc.error': "Partner Center refused the change for another reason. Read Partner Center's code and description in the message; fix the row, or ask Microsoft partner support about the code.",
 } as const satisfies Record<string, string>;
 
