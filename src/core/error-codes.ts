@@ -3,7 +3,7 @@
  * Codes are stable: results workbooks, logs and scripts depend on them. Add, never rename.
  */
 export const ERROR_CODES = {
-  'mpn.invalid-format': 'A PartnerID (formerly MPN ID) is digits only: at most 10 digits and at most 2147483647, without a leading zero. Check the cell for letters, spaces, a decimal part or extra digits.',
+  'mpn.invalid-format': 'A PartnerID (formerly MPN ID) is digits only: at most 10 digits and at most 2147483647. Check the cell for letters, spaces, a decimal part or extra digits.',
   'mpn.unknown-reseller': 'No reseller with this Location PartnerID exists in the store or in this batch. Add the reseller on the Resellers sheet first, or correct the ID.',
   'mpn.global-not-location': "This is a reseller's Global (headquarters) PartnerID. Use the reseller's Location PartnerID, the one tied to its CSP tenant.",
   'mpn.is-provider': "This is the provider's own PartnerID; it cannot be used as a reseller.",

@@ -6,13 +6,13 @@
 export const PARTNER_ID = { maxDigits: 10, maxValue: 2_147_483_647 } as const;
 
 /** What a PartnerID is, in the words of a message. */
-export const PARTNER_ID_FORMAT = `digits only, at most ${PARTNER_ID.maxDigits} digits and at most ${PARTNER_ID.maxValue}, no leading zero`;
+export const PARTNER_ID_FORMAT = `digits only, at most ${PARTNER_ID.maxDigits} digits and at most ${PARTNER_ID.maxValue}`;
 
-const DIGITS = new RegExp(`^[1-9][0-9]{0,${PARTNER_ID.maxDigits - 1}}$`);
+const DIGITS = new RegExp(`^[0-9]{1,${PARTNER_ID.maxDigits}}$`);
 
 /**
  * True for a well-formed PartnerID. Only ASCII digits count: full-width or other look-alikes do not.
- * No leading zero: an integer has none, so `0123456` would name a PartnerID Partner Center cannot hold.
+ * Kept as written: a text cell's leading zero stays (stores made earlier hold such IDs as keys).
  */
 export function isMpnId(value: string): boolean {
   return DIGITS.test(value) && Number(value) <= PARTNER_ID.maxValue;

@@ -210,7 +210,8 @@ function planChange(scope: RowScope<'Subscriptions'>, before: SubscriptionRecord
 
   // Seats now: up at any time, down only by seats added in the last 7 days.
   if (after.quantity !== before.quantity) {
-    if (before.status === 'suspended' || status === 'suspended') {
+    // A suspended subscription keeps its seats; reactivating it in the same row lets them change.
+    if (status === 'suspended') {
       scope.error('subscription.suspended', `Quantity: the subscription is ${before.status === 'suspended' ? 'suspended' : 'being suspended'}; its quantity stays ${before.quantity}`, 'quantity', after.quantity);
     } else if (after.quantity > before.quantity) {
       after.seatAdditions = afterIncrease(before, after.quantity - before.quantity, now);

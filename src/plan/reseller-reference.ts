@@ -2,13 +2,13 @@ import type { RowScope } from './row-context.js';
 
 /**
  * Checks a reference to a reseller (customer association, partner of record, support contact),
- * SPEC §1.2–1.3: it must be a known, active reseller's location MPN ID. Called only when the row sets
+ * SPEC §1.2–1.3: it must be a known, active reseller's Location PartnerID. Called only when the row sets
  * or changes the reference, never when it restates the stored value.
  */
 export function checkResellerReference(scope: RowScope, field: string, mpnId: string, header: string): boolean {
   const { state } = scope.ctx;
   if (mpnId === state.provider.mpnId) {
-    scope.error('mpn.is-provider', `${header}: ${mpnId} is the provider's own MPN ID, not a reseller's`, field, mpnId);
+    scope.error('mpn.is-provider', `${header}: ${mpnId} is the provider's own PartnerID, not a reseller's`, field, mpnId);
     return false;
   }
   const reseller = state.resellers.get(mpnId);
@@ -21,9 +21,9 @@ export function checkResellerReference(scope: RowScope, field: string, mpnId: st
   const locations = state.resellersByGlobal.get(mpnId);
   if (locations?.length) {
     const names = locations.map((m) => `${m} (${state.resellers.get(m)?.name ?? 'reseller'})`).join(' or ');
-    scope.error('mpn.global-not-location', `${header}: ${mpnId} is a global MPN ID; use the location MPN ID ${names}`, field, mpnId);
+    scope.error('mpn.global-not-location', `${header}: ${mpnId} is a Global PartnerID; use the Location PartnerID ${names}`, field, mpnId);
     return false;
   }
-  scope.error('mpn.unknown-reseller', `${header}: no reseller has the location MPN ID ${mpnId}`, field, mpnId);
+  scope.error('mpn.unknown-reseller', `${header}: no reseller has the Location PartnerID ${mpnId}`, field, mpnId);
   return false;
 }

@@ -26,7 +26,7 @@ export class WorkingState {
   readonly users = new Map<string, UserRecord>();
   readonly offers = new Map<string, OfferRecord>();
   readonly resellers = new Map<string, ResellerRecord>();
-  /** Global MPN ID → location MPN IDs of the resellers under it. */
+  /** Global PartnerID → Location PartnerIDs of the resellers under it. */
   readonly resellersByGlobal = new Map<string, string[]>();
   readonly openInvitations = new Map<string, InvitationRecord>();
   readonly customers = new Map<string, CustomerRecord>();

@@ -40,6 +40,7 @@ export function formatOf(column: ColumnDef): string {
 
 /** Values a drop-down offers for a column, when it has a closed set. */
 export function choicesOf(column: ColumnDef): readonly string[] | undefined {
+  if (column.choices) return column.choices;
   switch (column.kind.type) {
     case 'enum':
       return column.kind.values;

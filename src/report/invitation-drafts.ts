@@ -39,7 +39,7 @@ export function invitationEmail(invitation: IssuedInvitation, provider: Provider
   const body = [
     `Hello ${invitation.resellerName},`,
     '',
-    `${provider.name} (MPN ID ${provider.mpnId}) invites you to an indirect reseller partnership in the`,
+    `${provider.name} (PartnerID ${provider.mpnId}) invites you to an indirect reseller partnership in the`,
     'Microsoft Cloud Solution Provider program. Once you accept, we can serve common customers together:',
     'you will be able to manage customers you are associated with and be credited as partner of record.',
     '',
@@ -47,7 +47,7 @@ export function invitationEmail(invitation: IssuedInvitation, provider: Provider
     '',
     link,
     '',
-    `The invitation expires on ${invitation.expiresAt.slice(0, 10)}. Your location MPN ID on record: ${invitation.resellerMpnId}.`,
+    `The invitation expires on ${invitation.expiresAt.slice(0, 10)}. Your Location PartnerID on record: ${invitation.resellerMpnId}.`,
     '',
     `Kind regards,`,
     provider.name,

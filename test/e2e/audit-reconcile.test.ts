@@ -88,6 +88,22 @@ describe('audit trail', () => {
       ALTER TABLE audit_v1 RENAME TO audit;
       CREATE INDEX audit_batch ON audit (batch_id);
       DELETE FROM schema_migrations WHERE version >= 2;`);
+    // And the rest of the schema back to what it was then (migration 4, Partner Center's current rules, undone).
+    await w.sql(`
+      ALTER TABLE store_meta DROP COLUMN clock;
+      ALTER TABLE store_meta DROP COLUMN last_run_at;
+      ALTER TABLE offers DROP COLUMN terms;
+      ALTER TABLE resellers DROP COLUMN tenant_id;
+      ALTER TABLE customers ADD COLUMN reseller_admin INTEGER NOT NULL DEFAULT 0;
+      UPDATE customers SET reseller_admin = CASE WHEN admin_access = 'default GDAP' THEN 1 ELSE 0 END;
+      ALTER TABLE customers DROP COLUMN admin_access;
+      ALTER TABLE customers DROP COLUMN registration_number;
+      DROP INDEX subscriptions_term_end;
+      ALTER TABLE subscriptions DROP COLUMN term;
+      ALTER TABLE subscriptions DROP COLUMN term_start;
+      ALTER TABLE subscriptions DROP COLUMN term_end;
+      ALTER TABLE subscriptions DROP COLUMN seat_additions;
+      ALTER TABLE subscriptions DROP COLUMN scheduled;`);
     expect(Number((await w.sql("SELECT COUNT(*) FROM audit WHERE operator = 'admin@provider.example'"))[0]![0])).toBe(records);
 
     const verified = await w.run(['audit', 'verify']);
@@ -99,7 +115,7 @@ describe('audit trail', () => {
     const after = await w.run(['audit', 'verify']);
     expect(after.code).toBe(0);
     expect(after.stdout).toContain(`Audit trail intact: ${records + 1} record(s)`);
-    expect(Number((await w.sql('SELECT MAX(version) FROM schema_migrations'))[0]![0])).toBe(3);
+    expect(Number((await w.sql('SELECT MAX(version) FROM schema_migrations'))[0]![0])).toBe(4);
     // init and two applies of one file each: three contexts, whatever the number of entries.
     expect(Number((await w.sql('SELECT COUNT(*) FROM audit_context'))[0]![0])).toBe(3);
     const exported = w.path('audit.xlsx');
@@ -167,7 +183,7 @@ describe('reconcile', () => {
     const exported = w.path('state.xlsx');
     await w.run(['export', '--out', exported]);
     const state = await readWorkbook(exported);
-    expect(state.Resellers!.find((r) => r['Reseller MPN ID'] === '5000001')!.Partnership).toBe('removed');
+    expect(state.Resellers!.find((r) => r['Reseller PartnerID'] === '5000001')!.Partnership).toBe('removed');
     expect(state.Subscriptions!.filter((s) => s.Status === 'suspended').map((s) => s.Nickname).sort()).toEqual(['n10', 'n11']);
     const log = readFileSync(w.path('nightly.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string });
     expect(log.map((l) => l.event)).toEqual(expect.arrayContaining(['run.start', 'read.sheet', 'plan.done', 'apply.done', 'run.summary']));

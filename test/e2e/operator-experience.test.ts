@@ -68,8 +68,8 @@ describe('tiersync template', () => {
   it('puts a note on every header: meaning, format, whether required, aliases', () => {
     const subs = template.find((s) => s.name === 'Subscriptions')!;
     const quantity = subs.notes[subs.headers.indexOf('Quantity')]!;
-    expect(quantity).toContain("Number of licences, within the offer's minimum and maximum.");
-    expect(quantity).toContain('Format: whole number from 0 to 1,000,000.');
+    expect(quantity).toContain('Number of seats. Up at any time; down only by seats added in the last 7 days (or at the renewal, with Apply At = renewal).');
+    expect(quantity).toContain('Format: whole number from 1 to 1,000,000.');
     expect(quantity).toContain('Required when the record is created');
     expect(quantity).toContain('Quantité');
     for (const sheet of template.filter((s) => (SHEET_KINDS as readonly string[]).includes(s.name))) {
@@ -77,16 +77,20 @@ describe('tiersync template', () => {
     }
     const customers = template.find((s) => s.name === 'Customers')!;
     expect(customers.notes[customers.headers.indexOf('Customer Domain')]).toContain('Required: it identifies the record.');
-    expect(customers.notes[customers.headers.indexOf('Reseller MPN ID')]).toContain('A single "-" clears the stored value.');
+    expect(customers.notes[customers.headers.indexOf('Reseller PartnerID')]).toContain('A single "-" clears the stored value.');
+    expect(customers.notes[customers.headers.indexOf('Reseller PartnerID')]).toContain('Also accepted as header: Reseller MPN ID, MPN ID');
+    expect(customers.notes[customers.headers.indexOf('Admin Access')]).toContain('Written back');
   });
 
   it('offers drop-downs for every enumerated column and for Offer ID from the catalog', async () => {
     const by = (sheet: string) => template.find((s) => s.name === sheet)!.dropDowns;
     expect(by('Resellers').Partnership).toEqual(['"active,removed"']);
-    expect(by('Subscriptions').Status).toEqual(['"active,suspended"']);
-    expect(by('Subscriptions')['Billing Cycle']).toEqual(['"monthly,annual"']);
+    expect(by('Subscriptions').Status).toEqual(['"active,suspended,cancelled"']);
+    expect(by('Subscriptions').Term).toEqual(['"P1M,P1Y,P3Y"']);
+    expect(by('Subscriptions')['Billing Frequency']).toEqual(['"monthly,annual,triennial"']);
+    expect(by('Subscriptions')['Apply At']).toEqual(['"now,renewal"']);
     expect(by('Subscriptions')['Auto Renew']).toEqual(['"yes,no"']);
-    expect(by('Users').Roles).toEqual(['"Global admin,User admin,Admin agent,Sales agent,Billing admin"']);
+    expect(by('Users').Roles).toEqual(['"Global admin,Account admin,User management admin,Admin agent,Sales agent,Helpdesk agent,Billing admin"']);
     expect(by('Users').Status).toEqual(['"active,removed"']);
     const offers = await defaultCatalogOfferIds();
     expect(offers.length).toBeGreaterThan(3);
@@ -139,7 +143,7 @@ describe('the README workbook reference', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     expect(withReference(readme)).toBe(readme);
     for (const kind of SHEET_KINDS) expect(readme).toContain(`### ${kind}`);
-    expect(readme).toContain('| Quantity | on creation | whole number from 0 to 1,000,000 |');
+    expect(readme).toContain('| Quantity | on creation | whole number from 1 to 1,000,000 |');
   });
 });
 

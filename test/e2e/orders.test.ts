@@ -71,8 +71,8 @@ describe('customers and subscriptions', () => {
     const exported = w.path('state.xlsx');
     expect((await w.run(['export', '--out', exported])).code).toBe(0);
     const state = await readWorkbook(exported);
-    expect(state.Customers![0]).toMatchObject({ 'Customer Domain': 'contoso', 'Postal Code': '75002', 'Reseller MPN ID': '3000001', 'Tenant ID': tenant });
-    expect(state.Subscriptions!.find((s) => s.Nickname === 'Main')).toMatchObject({ 'Partner of Record MPN ID': '3000001', Quantity: 10 });
+    expect(state.Customers![0]).toMatchObject({ 'Customer Domain': 'contoso', 'Postal Code': '75002', 'Reseller PartnerID': '3000001', 'Tenant ID': tenant, 'Admin Access': 'default GDAP' });
+    expect(state.Subscriptions!.find((s) => s.Nickname === 'Main')).toMatchObject({ 'Partner of Record PartnerID': '3000001', Quantity: 10, Term: 'P1Y', 'Billing Frequency': 'monthly' });
 
     const creds = w.path('out', 'orders.credentials.xlsx');
     expect(statSync(creds).mode & 0o777).toBe(0o600);
@@ -106,8 +106,8 @@ describe('customers and subscriptions', () => {
     });
     expect((await w.run(['apply', input])).code).toBe(3);
     const wb = await readWorkbook(w.path('out', 'refs.results.xlsx'));
-    expect(wb.Customers!.map((x) => x.Code)).toEqual(['mpn.global-not-location', 'partnership.not-active', 'mpn.unknown-reseller', 'mpn.is-provider', 'customer.invalid-domain', 'row.required']);
-    expect(String(wb.Customers![0]!.Message)).toMatch(/use the location MPN ID 3000001/);
+    expect(wb.Customers!.map((x) => x.Code)).toEqual(['mpn.global-not-location', 'partnership.not-active', 'mpn.unknown-reseller', 'mpn.is-provider', 'customer.invalid-domain', 'customer.address']);
+    expect(String(wb.Customers![0]!.Message)).toMatch(/use the Location PartnerID 3000001/);
   });
 
   it('changes subscriptions: quantity, upgrade along and against the catalog, suspension, privileged fields by role', async () => {
@@ -152,7 +152,7 @@ describe('customers and subscriptions', () => {
     expect((await w.run(['apply', more], { as: 'sales@provider.example' })).code).toBe(3);
     wb = await readWorkbook(w.path('out', 'more.results.xlsx'));
     expect(wb.Subscriptions!.map((x) => x.Code)).toEqual(['subscription.suspended', 'subscription.quantity-out-of-range', 'role.forbidden', 'subscription.unknown-id', 'subscription.unknown-customer']);
-    expect(String(wb.Subscriptions![2]!.Message)).toMatch(/Global admin or Admin agent may/);
+    expect(String(wb.Subscriptions![2]!.Message)).toMatch(/may not set the support contact; Global admin or Admin agent or Helpdesk agent may/);
 
     // A Global admin may set the support contact; reactivating with a new quantity is allowed.
     const ok = w.path('ok.xlsx');
@@ -165,7 +165,7 @@ describe('customers and subscriptions', () => {
     });
     expect((await w.run(['apply', ok])).code).toBe(0);
     wb = await readWorkbook(w.path('out', 'ok.results.xlsx'));
-    expect(wb.Subscriptions!.map((x) => x.Changes)).toEqual(['Quantity: 3 → 5; Status: suspended → active', 'Support Contact MPN ID: (none) → 3000001']);
+    expect(wb.Subscriptions!.map((x) => x.Changes)).toEqual(['Quantity: 3 → 5; Status: suspended → active', 'Support Contact PartnerID: (none) → 3000001']);
   });
 
   it('round trip: a results workbook fed back and an export re-applied change nothing', async () => {

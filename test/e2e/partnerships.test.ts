@@ -35,7 +35,7 @@ describe('reseller partnerships', () => {
       [2000002, 'created', ''],
     ]);
     expect(String(wb.Resellers![0]!.Message)).toMatch(/invitation to partners@fabrikam\.example.*awaiting acceptance/);
-    expect(wb.Invitations!.map((r) => [r['Reseller MPN ID'], r['Contact Email'], r['Email Draft']])).toEqual([
+    expect(wb.Invitations!.map((r) => [r['Reseller PartnerID'], r['Contact Email'], r['Email Draft']])).toEqual([
       ['2000001', 'partners@fabrikam.example', 'invitations/2000001.eml'],
       ['2000002', 'hello@adatum.example', 'invitations/2000002.eml'],
     ]);
@@ -118,7 +118,7 @@ describe('reseller partnerships', () => {
     await resellers(w, 'seed.xlsx', [['2300001', 'Litware', 'l@litware.example', '2300000', '', 'active']]);
     await w.run(['apply', w.path('seed.xlsx')]);
     const input = await resellers(w, 'bad.xlsx', [
-      ['12345', 'Too short', 'a@x.example', '', '', 'active'],
+      ['12345678901', 'Eleven digits', 'a@x.example', '', '', 'active'],
       ['12a4567', 'Letters', 'b@x.example', '', '', 'active'],
       ['１２３４５６７', 'Full-width digits', 'c@x.example', '', '', 'active'],
       ['1000001', 'The provider', 'd@x.example', '', '', 'active'],
@@ -148,7 +148,7 @@ describe('reseller partnerships', () => {
       'row.invalid-value',
       'partnership.not-found',
     ]);
-    expect(String(wb.Resellers![4]!.Message)).toMatch(/location MPN ID 2300001/);
+    expect(String(wb.Resellers![4]!.Message)).toMatch(/use its Location PartnerID 2300001/);
     const errors = wb.Errors!;
     expect(errors.find((e) => e.Code === 'row.invalid-value' && e.Value === 'not-an-email')).toMatchObject({ Sheet: 'Resellers', Row: 9, Column: 'Contact Email', Cell: 'C9' });
     expect(wb.Resellers!.every((x) => x.Result === 'rejected')).toBe(true);
@@ -188,7 +188,7 @@ describe('reseller partnerships', () => {
     const wb = await readWorkbook(w.path('out', 'aliases.results.xlsx'));
     expect(wb[' resellers ']![0]).toMatchObject({ 'mpn id': '2500001', 'Account Manager': 'Kim', Result: 'created' });
     expect(wb.Mapping!.map((m) => [m['Header as written'], m['Read as'], m.How])).toEqual([
-      ['mpn id', 'Reseller MPN ID', 'alias'],
+      ['mpn id', 'Reseller PartnerID', 'alias'],
       ['NAME', 'Reseller Name', 'alias'],
       ['e-mail', 'Contact Email', 'alias'],
       ['Pays', 'Country', 'alias'],
@@ -258,10 +258,13 @@ describe('roles', () => {
     expect((await w.run(['apply', add], { as: 'sales@provider.example' })).code).toBe(0);
     await w.run(['accept', '--link', linkIn(w, '2600001')]);
     const remove = await resellers(w, 'remove.xlsx', [['2600001', 'Fourth Coffee', 'f@fourth.example', '', '', 'removed']]);
-    expect((await w.run(['apply', remove, '--allow-removals'], { as: 'sales@provider.example' })).code).toBe(3);
+    // Partner Center lets a Billing admin do neither; a Sales agent may remove a partnership (SPEC §1.7).
+    expect((await w.run(['apply', remove, '--allow-removals'], { as: 'billing@provider.example' })).code).toBe(3);
     wb = await readWorkbook(w.path('out', 'remove.results.xlsx'));
     expect(wb.Resellers![0]!.Code).toBe('role.forbidden');
-    expect(String(wb.Resellers![0]!.Message)).toMatch(/may not remove a partnership; Global admin or Admin agent may/);
+    expect(String(wb.Resellers![0]!.Message)).toMatch(/may not remove a partnership; Global admin or Admin agent or Sales agent may/);
+    expect((await w.run(['apply', remove, '--allow-removals'], { as: 'sales@provider.example' })).code).toBe(0);
+    expect((await readWorkbook(w.path('out', 'remove.results.xlsx'))).Resellers![0]!.Result).toBe('removed');
 
     // Users are managed by Global and User admins only; the last Global admin stays.
     const demote = w.path('demote.xlsx');
@@ -335,7 +338,7 @@ describe('plans', () => {
     const w = await Workspace.create();
     const input = await resellers(w, 'a.xlsx', [
       ['2800001', 'Good', 'g@x.example', '', '', 'active'],
-      ['28', 'Bad', 'b@x.example', '', '', 'active'],
+      ['28000000000', 'Bad', 'b@x.example', '', '', 'active'],
     ]);
     const before = await w.storeState();
     expect((await w.run(['apply', input, '--atomic'])).code).toBe(3);

@@ -68,6 +68,24 @@ export class Workspace {
     return ws;
   }
 
+  /**
+   * A workspace on a copy of a store written by an earlier tiersync (test/fixtures/stores/NAME.db, or
+   * for PostgreSQL NAME.pg.sql, its dump): nothing of this version has touched it yet.
+   */
+  static async fromFixture(name: string, options: { backend?: TestStoreBackend } = {}): Promise<Workspace> {
+    const dir = tempDir();
+    const backend = options.backend ?? testStoreBackend();
+    const fixtures = join(ROOT, 'test', 'fixtures', 'stores');
+    if (backend === 'postgres') {
+      const url = await createTestDatabase('fixture');
+      await queryRows(url, readFileSync(join(fixtures, `${name}.pg.sql`), 'utf8'));
+      return new Workspace(dir, backend, url);
+    }
+    const path = join(dir, 'tiersync.db');
+    writeFileSync(path, readFileSync(join(fixtures, `${name}.db`)));
+    return new Workspace(dir, backend, path);
+  }
+
   path(...parts: string[]): string {
     return join(this.dir, ...parts);
   }

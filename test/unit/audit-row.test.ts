@@ -59,8 +59,8 @@ describe('the audit row the sql.js store writes', () => {
     // The run's fields are stored once per distinct context, numbered after the store's last one.
     expect(stored.map((r) => r[1])).toEqual([8, 8, 9]);
     expect(chain.contexts).toEqual([
-      [8, entries[0]!.batchId, entries[0]!.at, entries[0]!.operator, 'orders.xlsx', 'ab'.repeat(32)],
-      [9, entries[0]!.batchId, entries[0]!.at, entries[0]!.operator, '', ''],
+      [8, entries[0]!.batchId, entries[0]!.at, entries[0]!.operator, 'orders.xlsx', 'ab'.repeat(32), null],
+      [9, entries[0]!.batchId, entries[0]!.at, entries[0]!.operator, '', '', null],
     ]);
     // Joined back as the audit SELECT returns them, the records verify against their stored hashes.
     const context = new Map(chain.contexts.map((c) => [c[0], c]));

@@ -49,9 +49,9 @@ function plan(sheets: InputSheet[], snap = snapshot(), options: Partial<{ atomic
 const active: ResellerRecord = { mpnId: '2000001', name: 'Fabrikam', contactEmail: 'f@x.example', globalMpnId: '2000000', tenantId: null, country: null, partnership: 'active', stateSince: NOW };
 const customerRow = (domain: string, extra: Record<string, CellValue> = {}) => ({
   'Customer Domain': domain,
-  'Company Name': 'Co',
-  'Contact First Name': 'A',
-  'Contact Last Name': 'B',
+  'Company Name': 'Contoso',
+  'Contact First Name': 'Ana',
+  'Contact Last Name': 'Silva',
   'Contact Email': 'a@b.example',
   'Address Line 1': '1 St',
   City: 'Paris',
@@ -100,8 +100,8 @@ describe('assembleSyncPlan', () => {
 
   it('checks a reseller reference only when it is set or changed', () => {
     const invited: ResellerRecord = { ...active, mpnId: '2000002', globalMpnId: null, partnership: 'invited' };
-    const stored = { domain: 'contoso', tenantId: 't', companyName: 'Co', contactFirstName: 'A', contactLastName: 'B', contactEmail: 'a@b.example', phone: null, addressLine1: '1 St', addressLine2: null, city: 'Paris', stateRegion: null, postalCode: '75001', country: 'FR', language: 'en-US', registrationNumber: null, resellerMpnId: '2000002', adminAccess: 'default GDAP' as const, createdAt: NOW };
-    const p = plan([sheetOf('Customers', [customerRow('contoso', { 'Reseller MPN ID': '2000002', Language: 'en-US' }), customerRow('other', { 'Reseller MPN ID': '2000002' })])], snapshot({ resellers: [active, invited], customers: [stored] }));
+    const stored = { domain: 'contoso', tenantId: 't', companyName: 'Contoso', contactFirstName: 'Ana', contactLastName: 'Silva', contactEmail: 'a@b.example', phone: null, addressLine1: '1 St', addressLine2: null, city: 'Paris', stateRegion: null, postalCode: '75001', country: 'FR', language: 'en-US', registrationNumber: null, resellerMpnId: '2000002', adminAccess: 'default GDAP' as const, createdAt: NOW };
+    const p = plan([sheetOf('Customers', [customerRow('contoso', { 'Reseller PartnerID': '2000002', Language: 'en-US' }), customerRow('other', { 'Reseller PartnerID': '2000002' })])], snapshot({ resellers: [active, invited], customers: [stored] }));
     expect(p.sheets[0]!.rows.map((r) => [r.result, r.diags[0]?.code ?? ''])).toEqual([
       ['unchanged', ''],
       ['rejected', 'partnership.not-active'],
@@ -110,7 +110,7 @@ describe('assembleSyncPlan', () => {
 
   it('prunes: suspends subscriptions missing from a complete sheet and reports removals it may not do', () => {
     const sub = (id: string, nickname: string): SubscriptionRecord => ({ subscriptionId: id, customerDomain: 'contoso', offerId: 'BASIC', nickname, quantity: 2, term: 'P1Y', billingCycle: 'monthly', autoRenew: true, partnerOfRecordMpnId: null, supportContactMpnId: null, status: 'active', termStart: NOW, termEnd: '2027-01-01T00:00:00.000Z', seatAdditions: null, scheduled: null, createdAt: NOW });
-    const stored = { domain: 'contoso', tenantId: 't', companyName: 'Co', contactFirstName: 'A', contactLastName: 'B', contactEmail: 'a@b.example', phone: null, addressLine1: '1 St', addressLine2: null, city: 'Paris', stateRegion: null, postalCode: '75001', country: 'FR', language: 'en-US', registrationNumber: null, resellerMpnId: null, adminAccess: 'none' as const, createdAt: NOW };
+    const stored = { domain: 'contoso', tenantId: 't', companyName: 'Contoso', contactFirstName: 'Ana', contactLastName: 'Silva', contactEmail: 'a@b.example', phone: null, addressLine1: '1 St', addressLine2: null, city: 'Paris', stateRegion: null, postalCode: '75001', country: 'FR', language: 'en-US', registrationNumber: null, resellerMpnId: null, adminAccess: 'none' as const, createdAt: NOW };
     const snap = snapshot({ resellers: [active], customers: [stored], subscriptions: [sub('11111111-1111-4111-8111-111111111111', 'a'), sub('22222222-2222-4222-8222-222222222222', 'b')] });
     const p = plan([sheetOf('Subscriptions', [{ 'Customer Domain': 'contoso', 'Offer ID': 'BASIC', Nickname: 'a', Quantity: 2 }]), sheetOf('Resellers', [])], snap, { prune: true });
     expect(p.drift.map((d) => [d.entity, d.key, d.action])).toEqual([
