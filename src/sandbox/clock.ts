@@ -72,6 +72,16 @@ export function addTerm(fromMs: number, term: string): number {
   return date.getTime();
 }
 
+/**
+ * When a term that started at `fromMs` ends: at 00:00 UTC of the anniversary date, so that its
+ * `commitmentEndDate` is the day before (Microsoft's example: started 2021-01-14T16:57, ends
+ * 2022-01-13T23:59:59Z), and the renewal runs "the day after the term end date".
+ */
+export function termEnd(fromMs: number, term: string): number {
+  const anniversary = new Date(addTerm(fromMs, term));
+  return Date.UTC(anniversary.getUTCFullYear(), anniversary.getUTCMonth(), anniversary.getUTCDate());
+}
+
 /** Months in a term (for "a billing cycle can't be longer than the term"). */
 export function termMonths(term: string): number {
   const match = /^P(\d+)([MY])$/.exec(term);

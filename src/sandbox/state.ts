@@ -12,7 +12,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ActivityLog } from './activity-log.js';
 import { Catalog, catalogItemIdOf, productSkuKey, termOf, type BillingCycle, type OfferDefinition } from './catalog.js';
-import { addTerm, DAY_MS, termMonths, type SandboxClock } from './clock.js';
+import { DAY_MS, termEnd, termMonths, type SandboxClock } from './clock.js';
 import { countryRules } from './country-rules.js';
 import { pcError, PcError } from './errors.js';
 import type {
@@ -554,7 +554,7 @@ export class SandboxState {
       termDuration: p.termDuration,
       createdAt: p.purchasedAt,
       termStart: p.purchasedAt,
-      termEnd: addTerm(p.purchasedAt, p.termDuration),
+      termEnd: termEnd(p.purchasedAt, p.termDuration),
       partnerId: p.partnerId,
       seatAdditions: [{ quantity: p.quantity, addedAt: p.purchasedAt }],
       seatHistory: [{ at: p.purchasedAt, kind: 'purchase', quantityBefore: 0, quantityAfter: p.quantity }],
@@ -796,7 +796,7 @@ export class SandboxState {
         sub.seatHistory.push({ at, kind: 'renewal', quantityBefore: sub.quantity, quantityAfter: sub.quantity });
       }
       sub.termStart = at;
-      sub.termEnd = addTerm(at, sub.termDuration);
+      sub.termEnd = termEnd(at, sub.termDuration);
       // "The 7-day window after renewal starts precisely at this datetime of renewal completion."
       sub.seatAdditions = [{ quantity: sub.quantity, addedAt: at }];
       this.recordChange(sub, customer, before, 'system', [{ key: 'Renewal', value: new Date(at).toISOString() }], 'update_subscription', at);
@@ -908,7 +908,7 @@ export class SandboxState {
       if (termDuration !== sub.termDuration) {
         sub.termDuration = termDuration;
         sub.termStart = now;
-        sub.termEnd = addTerm(now, termDuration);
+        sub.termEnd = termEnd(now, termDuration);
       }
       sub.billingCycle = billingCycle;
       sub.seatAdditions = [];

@@ -91,8 +91,8 @@ export function refundableDetails(s: SubscriptionRecord, now: number, windowMs: 
 }
 
 export function subscriptionWire(s: SubscriptionRecord, now: number, windowMs: number, country: string, withRefundable: boolean): Record<string, unknown> {
-  const endDay = new Date(s.termEnd - 1);
-  const commitmentEndDate = Date.UTC(endDay.getUTCFullYear(), endDay.getUTCMonth(), endDay.getUTCDate());
+  // termEnd is 00:00 UTC of the day after the last day of the term.
+  const commitmentEndDate = s.termEnd - 24 * 60 * 60 * 1000;
   const body: Record<string, unknown> = {
     id: s.id,
     offerId: catalogItemIdOfSubscription(s),
