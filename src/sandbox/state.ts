@@ -207,6 +207,7 @@ export class SandboxState {
     const now = this.clock.nowMs();
     const result: SeedResult = { resellers: [], customers: [], subscriptions: [] };
     for (const r of input.resellers ?? []) result.resellers.push(this.putReseller(r));
+    const cultures = new Map<string, string>();
     for (const c of input.customers ?? []) {
       const domain = normalizeDomain(c.domain);
       if (this.customersByDomain.has(domain)) throw new RangeError(`seed: domain ${domain} is already used`);
@@ -219,13 +220,18 @@ export class SandboxState {
       const createdAt = c.createdAt === undefined ? now : new Date(c.createdAt).getTime();
       const country = (c.country ?? this.provider.country).toUpperCase();
       const companyName = c.companyName ?? domain.split('.')[0]!;
+      let culture = cultures.get(country);
+      if (culture === undefined) {
+        culture = countryRules(country)?.defaultCulture ?? 'en-US';
+        cultures.set(country, culture);
+      }
       const record: CustomerRecord = {
         id: (c.id ?? randomUUID()).toLowerCase(),
         domain,
         companyName,
         email: c.email ?? `admin@${domain}`,
-        culture: countryRules(country)?.defaultCulture ?? 'en-US',
-        language: (countryRules(country)?.defaultCulture ?? 'en-US').slice(0, 2),
+        culture,
+        language: culture.slice(0, 2),
         defaultAddress: { country, city: 'Redmond', addressLine1: '1 Main Street', firstName: 'Admin', lastName: companyName },
         ...(associatedPartnerId ? { associatedPartnerId } : {}),
         billingProfileId: randomUUID(),
@@ -558,7 +564,7 @@ export class SandboxState {
       partnerId: p.partnerId,
       seatAdditions: [{ quantity: p.quantity, addedAt: p.purchasedAt }],
       seatHistory: [{ at: p.purchasedAt, kind: 'purchase', quantityBefore: 0, quantityAfter: p.quantity }],
-      suspensionReasons: [],
+      suspensionReasons: NO_REASONS,
       version: 1,
       provisioned: p.provisioned,
     };
@@ -699,7 +705,7 @@ export class SandboxState {
     }
     if (statusChanges) {
       sub.status = status;
-      sub.suspensionReasons = status === 'suspended' ? ['PartnerInitiated'] : [];
+      sub.suspensionReasons = status === 'suspended' ? ['PartnerInitiated'] : NO_REASONS;
       data.push({ key: 'Status', value: status });
     }
     if (autoRenew !== sub.autoRenewEnabled) data.push({ key: 'AutoRenewEnabled', value: String(autoRenew) });
@@ -991,8 +997,12 @@ function invalid(description: string): PcError {
 
 /** NCE order IDs are short hex strings in Microsoft's examples (`a68736758d9c`). */
 function newOrderId(): string {
-  return randomBytes(6).toString('hex');
+  // randomUUID draws from a cached entropy pool: far cheaper per ID than randomBytes when seeding 100,000s.
+  return randomUUID().replace(/-/g, '').slice(0, 12);
 }
+
+/** Shared by every subscription that is not suspended (replaced, never mutated). */
+const NO_REASONS: string[] = [];
 
 const UPPER = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
 const LOWER = 'abcdefghijkmnopqrstuvwxyz';
