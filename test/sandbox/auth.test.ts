@@ -90,7 +90,7 @@ describe('bearer tokens on API calls', () => {
     await open();
     const none = await fetch(`${sandbox.url}/v1/customers`);
     expect(none.status).toBe(401);
-    expect((await none.json()).code).toBe(800001);
+    expect(((await none.json()) as { code: number }).code).toBe(800001);
     expect((await pc.get('/v1/customers', { token: 'made-up' })).status).toBe(401);
     const token = await pc.signIn();
     expect((await pc.get('/v1/customers', { token })).status).toBe(200);

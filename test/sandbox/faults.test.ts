@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
-import { newCustomerBody, openSandbox, RESELLER, type PcTestClient } from './pc-client.js';
+import { customerWithSubscription, MCA_BODY, newCustomerBody, openSandbox, RESELLER, type PcTestClient } from './pc-client.js';
 
 let sandbox: Sandbox;
 let pc: PcTestClient;
@@ -89,5 +89,45 @@ describe('injected failures', () => {
     const retry = await pc.post('/v1/customers', newCustomerBody('timeout1'), { requestId });
     expect(retry.status).toBe(201);
     expect(sandbox.state.customers.size).toBe(1);
+  });
+});
+
+describe('MS-RequestId on other writes', () => {
+  it('checks a cart out once and transitions once for a retried MS-RequestId', async () => {
+    ({ sandbox, pc } = await openSandbox({ seed: { resellers: [RESELLER] } }));
+    const { customerId, subscriptionId } = await customerWithSubscription(pc, 'dedupe1');
+    const cart = await pc.post(`/v1/customers/${customerId}/carts`, { PartnerOnRecordAttestationAccepted: true, lineItems: [{ catalogItemId: 'CFQ7TTC0LH16:0001:CFQ7TTC0K4TS', quantity: 2, termDuration: 'P1Y', billingCycle: 'monthly' }] });
+    const requestId = randomUUID();
+    sandbox.faults.loseNextAnswer({ match: { path: '/v1/customers/*/carts/*/checkout' } });
+    await expect(pc.post(`/v1/customers/${customerId}/carts/${cart.body.id as string}/checkout`, undefined, { requestId })).rejects.toThrow();
+    const retry = await pc.post(`/v1/customers/${customerId}/carts/${cart.body.id as string}/checkout`, undefined, { requestId });
+    expect(retry.status).toBe(201);
+    expect(retry.body.orders[0].id).toBe(sandbox.state.carts.get(cart.body.id)!.orderIds[0]);
+    // A new MS-RequestId is a new write: the cart is already submitted.
+    expect((await pc.post(`/v1/customers/${customerId}/carts/${cart.body.id as string}/checkout`, undefined)).body.code).toBe(800065);
+    expect(sandbox.state.customers.get(customerId)!.orderIds).toHaveLength(2);
+
+    const transitionId = randomUUID();
+    const body = { toCatalogItemId: 'CFQ7TTC0LDPB:0001:CFQ7TTC0LGNT', quantity: 4, transitionType: 'transition_only' };
+    const first = await pc.post(`/v1/customers/${customerId}/subscriptions/${subscriptionId}/transitions`, body, { requestId: transitionId });
+    const second = await pc.post(`/v1/customers/${customerId}/subscriptions/${subscriptionId}/transitions`, body, { requestId: transitionId });
+    expect(second.body).toEqual(first.body);
+    expect(sandbox.state.subscriptions.get(subscriptionId)!.quantity).toBe(6);
+    expect(sandbox.state.subscriptionsOf(customerId).filter((s) => s.productId === 'CFQ7TTC0LDPB').map((s) => s.quantity)).toEqual([4]);
+  });
+
+  it('provisions after a delay on the sandbox clock', async () => {
+    ({ sandbox, pc } = await openSandbox({ seed: { resellers: [RESELLER] }, provisioning: { delayMs: 5 * 60_000 } }));
+    const created = await pc.post('/v1/customers', newCustomerBody('delayed1'));
+    const customerId = created.body.id as string;
+    await pc.post(`/v1/customers/${customerId}/agreements`, MCA_BODY);
+    const cart = await pc.post(`/v1/customers/${customerId}/carts`, { PartnerOnRecordAttestationAccepted: true, lineItems: [{ catalogItemId: 'CFQ7TTC0LH18:0001:CFQ7TTC0K971', quantity: 2, termDuration: 'P1Y', billingCycle: 'monthly' }] });
+    const checkout = await pc.post(`/v1/customers/${customerId}/carts/${cart.body.id as string}/checkout`, undefined);
+    const orderId = checkout.body.orders[0].id as string;
+    expect((await pc.get(`/v1/customers/${customerId}/orders/${orderId}`)).body.status).toBe('pending');
+    expect((await pc.get(`/v1/customers/${customerId}/subscriptions`)).body.totalCount).toBe(0);
+    sandbox.clock.advance(5 * 60_000);
+    expect((await pc.get(`/v1/customers/${customerId}/subscriptions`)).body.totalCount).toBe(1);
+    expect((await pc.get(`/v1/customers/${customerId}/orders/${orderId}`)).body.status).toBe('completed');
   });
 });
