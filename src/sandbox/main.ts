@@ -37,6 +37,8 @@ export interface SandboxCommandOptions {
 
 interface SeedFile extends SeedInput {
   provider?: SandboxOptions['provider'];
+  /** Fixed client credentials (for a demo script that must know them in advance). */
+  credentials?: SandboxOptions['credentials'];
 }
 
 /** Starts the sandbox, prints where it is, and resolves with exit code 0 when stopped. */
@@ -54,6 +56,7 @@ export async function runSandboxCommand(options: SandboxCommandOptions = {}): Pr
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.host ? { host: options.host } : {}),
     ...(seed?.provider ? { provider: seed.provider } : {}),
+    ...(seed?.credentials ? { credentials: seed.credentials } : {}),
     ...(seed ? { seed: { resellers: seed.resellers ?? [], customers: seed.customers ?? [], subscriptions: seed.subscriptions ?? [] } } : {}),
     ...(options.rate ? { rateLimit: { calls: options.rate, windowMs: (options.rateWindowSeconds ?? 60) * 1000 } } : {}),
     ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),

@@ -213,10 +213,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (method !== 'POST') return send(res, { status: 405, body: { error: 'invalid_request', error_description: 'Use POST.' } }, {}, method);
       const form = new URLSearchParams(raw);
       record.body = redactForm(form);
+      const tokenCall = { method, path };
       if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-      const delay = faults.takeDelay({ method, path });
+      const delay = faults.takeDelay(tokenCall);
       if (delay) await sleep(delay.ms);
+      const failure = faults.takeFailure(tokenCall);
+      if (failure) return send(res, { status: failure.status, body: { error: 'temporarily_unavailable', error_description: 'AADSTS90033: A transient error has occurred. Please try again.', error_codes: [90033] } }, {}, method);
       const answer = tokens.handle(decodeURIComponent(tokenMatch[1]!), tokenMatch[2] ? 'v2' : 'v1', form);
+      // A lost token answer after a rotation leaves the client with a refresh token that no longer works.
+      if (faults.takeLostAnswer(tokenCall)) {
+        req.socket.destroy();
+        return;
+      }
       return send(res, { status: answer.status, body: answer.body, headers: { 'Cache-Control': 'no-store' } }, {}, method);
     }
 

@@ -124,3 +124,18 @@ describe('bearer tokens on API calls', () => {
     expect(answer.body.error_codes).toEqual([50076]);
   });
 });
+
+describe('token endpoint failures', () => {
+  it('with rotation, a lost token answer leaves the old refresh token unusable (a client must keep the new one first)', async () => {
+    await open({ rotateRefreshTokens: true });
+    const before = sandbox.credentials.refreshToken;
+    sandbox.faults.loseNextAnswer({ match: { path: '/login/*/oauth2/token' } });
+    await expect(pc.tokenRequest(pc.refreshFields({ refresh_token: before }))).rejects.toThrow();
+    expect(sandbox.credentials.refreshToken).not.toBe(before);
+    expect((await pc.tokenRequest(pc.refreshFields({ refresh_token: before }))).body.error).toBe('invalid_grant');
+    sandbox.faults.failNext(1, { status: 503, match: { path: '/login/*/oauth2/token' } });
+    const transient = await pc.tokenRequest(pc.refreshFields());
+    expect([transient.status, transient.body.error]).toEqual([503, 'temporarily_unavailable']);
+    expect((await pc.tokenRequest(pc.refreshFields())).status).toBe(200);
+  });
+});

@@ -174,7 +174,7 @@ export function subscriptionRoutes(services: SandboxServices): RouteDefinition[]
  * be deleted" (update-a-subscription-by-id.md). Assumption: other omitted fields stay as they are.
  */
 function changeFromBody(body: Record<string, unknown>, sub: SubscriptionRecord): SubscriptionChange {
-  const quantity = body.quantity === undefined ? sub.quantity : typeof body.quantity === 'number' ? body.quantity : Number.NaN;
+  const quantity = body.quantity === undefined ? sub.quantity : typeof body.quantity === 'number' ? body.quantity : typeof body.quantity === 'string' && /^\d+$/.test(body.quantity) ? Number(body.quantity) : Number.NaN;
   if (Number.isNaN(quantity)) throw pcError('invalidProperty', [], 'Quantity must be a number.');
   const partnerId = body.partnerId === undefined || body.partnerId === null ? sub.partnerId : String(body.partnerId);
   const change: SubscriptionChange = {
