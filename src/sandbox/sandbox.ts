@@ -337,6 +337,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       resolve();
     });
   });
+  // With a clock that flows, renewals and expiries also fall due between calls: a sweep each minute
+  // puts them in the activity log near their time even for subscriptions nobody reads.
+  const sweep = options.clock?.frozen ? undefined : setInterval(() => state.applyDue(), 60_000);
+  sweep?.unref();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   origin = `http://${host}:${address.port}`;
@@ -423,6 +427,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     close: async () => {
       if (closed) return;
       closed = true;
+      if (sweep) clearInterval(sweep);
       state.dispose();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
