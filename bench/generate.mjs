@@ -60,8 +60,10 @@ export function* subscriptionRows(n, nCustomers, nResellers, { errorRate = 0.01,
   for (let k = 0; k < n; k++) {
     const c = k % nCustomers;
     const slot = Math.floor(k / nCustomers);
-    let quantity = 1 + ((k * 31) % 250);
-    if (changeRate && r() < changeRate) quantity = quantity === 250 ? 249 : quantity + 1;
+    // At most 150 a subscription: a customer's two subscriptions of one offer (slots 0 and 9) stay within
+    // the offer's pooled limit of 300 seats per customer tenant.
+    let quantity = 1 + ((k * 31) % 150);
+    if (changeRate && r() < changeRate) quantity = quantity === 150 ? 149 : quantity + 1;
     const row = ['', customerDomain(c), OFFERS[(c + slot) % OFFERS.length], `seat-${slot}`, quantity, 'monthly', 'yes', resellerMpn(c % nResellers), '', 'active'];
     if (r() < errorRate) row[4] = 5000; // quantity out of range
     yield row;

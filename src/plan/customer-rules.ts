@@ -84,9 +84,6 @@ export function checkCountryRules(scope: RowScope<'Customers'>, after: CustomerR
   if ((all || changed('phone')) && after.phone && rules.phoneNumberRegex && !new RegExp(rules.phoneNumberRegex).test(after.phone)) {
     scope.error('customer.address', `Phone "${after.phone}" is not a phone number Partner Center accepts for ${country}`, 'phone', after.phone);
   }
-  if ((all || changed('language')) && rules.supportedCulturesList?.length && !rules.supportedCulturesList.some((c) => c.toLowerCase() === after.language.toLowerCase())) {
-    scope.warn('row.invalid-value', `Language ${after.language} is not among the cultures listed for ${country} (${rules.supportedCulturesList.join(', ')}); Partner Center may refuse it`, 'language', after.language);
-  }
 }
 
 /** The culture a new customer gets when its Language cell is blank: its country's default. */

@@ -19,7 +19,9 @@ describe('the README quick start', () => {
     const orders = await readWorkbook(join(out, 'orders.results.xlsx'));
     const customers = orders.Customers!;
     expect(customers.filter((c) => c.Result === 'created')).toHaveLength(13);
-    expect(customers.filter((c) => c.Result === 'rejected').map((c) => c.Code).sort()).toEqual(['customer.invalid-domain', 'mpn.global-not-location', 'partnership.not-active', 'row.required']);
+    expect(customers.filter((c) => c.Result === 'rejected').map((c) => c.Code).sort()).toEqual(['customer.address', 'customer.invalid-domain', 'mpn.global-not-location', 'partnership.not-active']);
+    // The Brazilian customer gives its registration number and phone, as Partner Center requires there.
+    expect(customers.find((c) => c['Customer Domain'] === 'bancosolar')).toMatchObject({ Result: 'created', 'Admin Access': 'default GDAP' });
     expect(orders.Subscriptions!.filter((s) => s.Result === 'rejected').map((s) => s.Code).sort()).toEqual([
       'customer.invalid-domain',
       'customer.invalid-domain',
@@ -29,6 +31,17 @@ describe('the README quick start', () => {
       'subscription.quantity-out-of-range',
     ]);
     expect(customers.filter((c) => c.Result === 'skipped').map((c) => c['Customer Domain']).sort()).toEqual(['graphicdesign', 'proseware', 'woodgrovebank']);
+    // Ten days later on the demo's simulated clock: new commerce's 7-day window has closed.
+    const changes = (await readWorkbook(join(out, 'changes.results.xlsx'))).Subscriptions!;
+    expect(changes.map((s) => [s['Customer Domain'], s.Result, s.Code ?? ''])).toEqual([
+      ['contosobikes', 'rejected', 'subscription.decrease-window-closed'],
+      ['litwareinc', 'scheduled', ''],
+      ['lamnaheal', 'updated', ''],
+      ['boulangeriemartin', 'rejected', 'subscription.cancel-window-closed'],
+      ['musterbau', 'suspended', ''],
+    ]);
+    expect(String(changes[1]!.Message)).toMatch(/^Scheduled for the renewal on 2027-11-02 09:00 UTC: Quantity → \d+$/);
+    expect(r.stdout).toContain('--now 2026-11-12T09:00:00Z');
     const creds = join(out, 'orders.credentials.xlsx');
     expect(statSync(creds).mode & 0o777).toBe(0o600);
     expect(existsSync(join(out, 'invitations', '7340112.eml'))).toBe(true);

@@ -29,7 +29,7 @@ async function stateOf(w: Workspace, name: string): Promise<unknown> {
   const wb = await readWorkbook(path);
   const strip = (rows: Array<Record<string, unknown>>) =>
     rows
-      .map(({ 'Tenant ID': _t, 'Subscription ID': _s, ...rest }) => JSON.stringify(rest))
+      .map(({ 'Tenant ID': _t, 'Subscription ID': _s, 'Term Start': _start, 'Term End': _end, ...rest }) => JSON.stringify(rest))
       .sort();
   return { customers: strip(wb.Customers!), subscriptions: strip(wb.Subscriptions!) };
 }
