@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { adminUserName } from '../core/customer-domain.js';
-import type { InvitationRecord, ResellerRecord } from '../core/entities.js';
+import type { InvitationRecord, PendingOrderRecord, ResellerRecord } from '../core/entities.js';
 import { countResults, type Change, type SyncPlan } from '../plan/sync-plan.js';
 import type { AuditEntry, BatchRecord, Sequence, SyncStore, WriteOp } from '../store/sync-store.js';
 import { termEndOf } from '../core/new-commerce.js';
@@ -24,6 +24,21 @@ export interface IssuedInvitation {
   contactEmail: string;
   token: string;
   expiresAt: string;
+  /** A connected store: the provider's Partner Center partnership link, in place of an acceptance link with a token. */
+  link?: string;
+}
+
+/**
+ * A connected apply (SPEC §7): what Partner Center did, change by change, recorded instead of the
+ * plan's own values. A change missing from `outcomes`, or not `done`, writes nothing.
+ */
+export interface RemoteOutcomes {
+  outcomes: ReadonlyMap<number, { status: 'done'; record?: object } | { status: 'failed' | 'pending' }>;
+  /** Partner Center's credentials of the customers it created (never the store's). */
+  credentials: IssuedCredential[];
+  pendingOrders: PendingOrderRecord[];
+  /** The partnership link the invitation drafts carry. */
+  partnershipLink: string | null;
 }
 
 export interface ApplyResult {
@@ -56,6 +71,10 @@ export interface ApplyOptions {
   beforeCommit?: (issued: { credentials: IssuedCredential[]; invitations: IssuedInvitation[] }) => Promise<void>;
   /** Progress of the store's writes (records and audit entries written, of the total), for display. */
   onProgress?: (written: number, total: number) => void;
+  /** A connected store: Partner Center's outcomes, already carried out there. */
+  remote?: RemoteOutcomes;
+  /** Writes and audit entries committed ahead of the plan's (a connected store's targeted refresh: what Partner Center showed). */
+  leading?: { ops: WriteOp[]; audit: AuditEntry[] };
 }
 
 function addDays(iso: string, days: number): string {
@@ -73,8 +92,8 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
   // The writes and audit entries, by position: a number is the index of the change whose record it
   // writes (made when the store asks for it, see `writtenRecord`), an object is written as it is
   // (invitations). A million-change commit then holds its IDs, not a second copy of every record.
-  const ops: (number | WriteOp)[] = [];
-  const audit: (number | AuditEntry)[] = [];
+  const ops: (number | WriteOp)[] = [...(options.leading?.ops ?? [])];
+  const audit: (number | AuditEntry)[] = [...(options.leading?.audit ?? [])];
   const assignedIds: (string | null)[] = [];
   const credentials: IssuedCredential[] = [];
   const invitations: IssuedInvitation[] = [];
@@ -86,9 +105,13 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
     if (plan.simulatedClock) entry.clock = 'simulated';
     return entry;
   };
-  /** The record a change writes: as planned, with the ID and creation time of a new customer or subscription. */
+  const remote = options.remote;
+  const outcomeOf = (index: number) => remote?.outcomes.get(index);
+  /** The record a change writes: as planned, with the ID and creation time of a new customer or subscription (connected: as Partner Center has it). */
   const writtenRecord = (index: number): Change['after'] => {
     const change = plan.changes[index]!;
+    const outcome = outcomeOf(index);
+    if (outcome?.status === 'done' && outcome.record) return outcome.record as Change['after'];
     if (change.action !== 'create') return change.after;
     if (change.entity === 'customer') return { ...change.after, tenantId: assignedIds[index]!, createdAt: now };
     if (change.entity === 'subscription') return { ...change.after, subscriptionId: assignedIds[index]!, createdAt: now, termStart: now, termEnd: termEndOf(now, change.after.term) };
@@ -108,6 +131,24 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
   };
 
   for (const [index, change] of plan.changes.entries()) {
+    if (remote) {
+      // Connected: Partner Center already did (or refused) the change; the store records what it did.
+      const outcome = outcomeOf(index);
+      if (outcome?.status !== 'done') {
+        assignedIds.push(null);
+        continue;
+      }
+      const record = writtenRecord(index) as unknown as Record<string, unknown>;
+      assignedIds.push(change.entity === 'customer' ? String(record.tenantId) : change.entity === 'subscription' ? String(record.subscriptionId) : null);
+      if (change.entity === 'reseller' && change.invite) {
+        const after: ResellerRecord = change.after;
+        invitations.push({ resellerMpnId: after.mpnId, resellerName: after.name, contactEmail: after.contactEmail, token: '', expiresAt: '', link: remote.partnershipLink ?? '' });
+        audit.push(entryOf(change, after.mpnId, 'invite', null, { contactEmail: after.contactEmail, link: 'partnership link' }, 'invitation'));
+      }
+      ops.push(index);
+      audit.push(index);
+      continue;
+    }
     switch (change.entity) {
       case 'customer': {
         const tenantId = change.action === 'create' ? randomUUID() : change.after.tenantId;
@@ -165,6 +206,13 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
     audit.push(index);
   }
 
+  if (remote) {
+    credentials.push(...remote.credentials);
+    for (const order of remote.pendingOrders) {
+      ops.push({ kind: 'upsert-pending-order', record: order });
+      audit.push({ batchId: options.batchId, at: now, operator: plan.operator, entity: 'order', key: order.orderId, action: 'pending', before: null, after: { customerDomain: order.customerDomain, lines: order.lines.length }, inputName: plan.inputs[0]?.name ?? '', inputSha256: plan.inputs[0]?.sha256 ?? '' });
+    }
+  }
   const writes: Sequence<WriteOp> = {
     length: ops.length,
     at: (i) => {

@@ -16,6 +16,7 @@ import { runInit } from './init-command.js';
 import { runMigrateStore } from './migrate-store-command.js';
 import { applySavedPlan, runBatch } from '../run/run-batch.js';
 import { parseNowOption } from '../run/run-clock.js';
+import { runRefresh, runSandbox, runStatus } from './partner-center-command.js';
 
 interface GlobalArgs {
   store: string;
@@ -30,6 +31,17 @@ interface GlobalArgs {
   invitationDays: number;
   results: 'all' | 'changed';
   now?: string;
+  pcCredentials?: string;
+  pcConcurrency: number;
+  pcRate: number;
+  pcTimeout: number;
+  pcProvisioningWait: number;
+  refresh: boolean;
+}
+
+function positive(flag: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${flag} takes a positive number`);
+  return value;
 }
 
 const EPILOGUE = `Exit codes:\n${EXIT_CODE_MEANINGS.map(([code, meaning]) => `  ${code}  ${meaning}`).join('\n')}`;
@@ -71,6 +83,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       log,
       now: () => new Date(),
       ...(args.now !== undefined ? { nowOverride: parseNowOption(args.now) } : {}),
+      partnerCenter: {
+        ...(args.pcCredentials ? { credentialsFile: args.pcCredentials } : {}),
+        concurrency: positive('--pc-concurrency', args.pcConcurrency),
+        ratePerMinute: positive('--pc-rate', args.pcRate),
+        timeoutMs: positive('--pc-timeout', args.pcTimeout) * 1000,
+        provisioningWaitMs: Math.max(0, Number(args.pcProvisioningWait)) * 1000,
+        noRefresh: args.refresh === false,
+      },
+      env,
     };
   };
   const run = (task: (ctx: RunContext, args: Args) => Promise<ExitCode>) => async (args: unknown) => {
@@ -92,6 +113,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option('results', { choices: ['all', 'changed'] as const, default: 'all' as const, describe: 'result sheets: every row, or only rows that are not unchanged', global: true })
     .option('max-input-mb', { type: 'number', default: 200, describe: 'refuse input files larger than this', global: true })
     .option('now', { type: 'string', describe: 'the run\'s clock (ISO 8601): only for a store made with init --simulated-clock', global: true })
+    .option('pc-credentials', { type: 'string', describe: 'connected stores: a 0600 JSON file { clientId, clientSecret, refreshToken } (else TIERSYNC_PC_* variables)', global: true })
+    .option('pc-concurrency', { type: 'number', default: 5, describe: 'connected stores: Partner Center calls in flight at most', global: true })
+    .option('pc-rate', { type: 'number', default: 450, describe: 'connected stores: Partner Center calls per minute at most', global: true })
+    .option('pc-timeout', { type: 'number', default: 60, describe: 'connected stores: seconds before a Partner Center call is abandoned (and retried)', global: true })
+    .option('pc-provisioning-wait', { type: 'number', default: 30, describe: 'connected stores: seconds an apply waits for an order to be provisioned before leaving it pending', global: true, hidden: true })
+    .option('refresh', { type: 'boolean', default: true, describe: 'connected stores: read what the batch names from Partner Center first (--no-refresh skips it)', global: true })
     .command(
       'init',
       'create a store with the provider, its first Global admin and the default offer catalog',
@@ -103,6 +130,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           .option('admin-name', { type: 'string', describe: 'display name of the first Global admin' })
           .option('portal-url', { type: 'string', default: 'http://localhost:8080', describe: 'base of invitation acceptance links' })
           .option('simulated-clock', { type: 'boolean', default: false, describe: 'for tests, demos and training: every command takes --now' })
+          .option('partner-center', { type: 'string', describe: "a connected store: the provider's Entra tenant ID (GUID)" })
+          .option('partnership-link', { type: 'string', describe: "connected: the provider's personalized partnership link, from Partner Center's Request a partnership page" })
+          .option('pc-api-url', { type: 'string', describe: 'connected: Partner Center API base (default https://api.partnercenter.microsoft.com)' })
+          .option('pc-login-url', { type: 'string', describe: 'connected: sign-in base (default https://login.microsoftonline.com)' })
           .example('$0 init --provider-mpn 1000001 --provider-name "Contoso Distribution" --admin ops@contoso.example', ''),
       run((ctx, a) => runInit(ctx, a)),
     )
@@ -211,6 +242,39 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           .option('to', { type: 'string', demandOption: true, describe: 'the empty PostgreSQL database: postgres://USER@HOST:PORT/DATABASE' })
           .example('$0 migrate-store --from tiersync.db --to postgres://tiersync@db.example:5432/tiersync', ''),
       run((ctx, a) => runMigrateStore(ctx, { from: String(a.from), to: String(a.to) })),
+    )
+    .command(
+      'status',
+      'what the store is (local or connected), its last refresh and journal; checks a connected store\'s credentials',
+      (y) => y.example('$0 status --pc-credentials ~/.tiersync/pc.json', ''),
+      run((ctx) => runStatus(ctx)),
+    )
+    .command(
+      'refresh',
+      'connected stores: read Partner Center into the store (open items; --changes from the activity log; --all everything, resumable)',
+      (y) =>
+        y
+          .option('changes', { type: 'boolean', default: false, describe: 'what the activity log names since the last refresh (the nightly form)' })
+          .option('all', { type: 'boolean', default: false, describe: 'every customer and subscription, checkpointed (resumes after an interruption)' })
+          .example('$0 refresh --changes --as nightly@contoso.example', ''),
+      run((ctx, a) => {
+        if (a.changes && a.all) throw new UsageError('Give --changes or --all, not both');
+        return runRefresh(ctx, a.all ? 'all' : a.changes ? 'changes' : 'open');
+      }),
+    )
+    .command(
+      'sandbox',
+      'a simulation of Partner Center on this machine, for tests, demos and training (never a real tenant)',
+      (y) =>
+        y
+          .option('port', { type: 'number', default: 0, describe: 'port on 127.0.0.1 (0: any free port)' })
+          .option('host', { type: 'string', default: '127.0.0.1' })
+          .option('seed', { type: 'string', describe: 'a JSON file of resellers, customers and subscriptions to start with' })
+          .option('rate', { type: 'number', describe: 'calls per minute before it answers 429' })
+          .option('credentials-file', { type: 'string', describe: 'where to write the client credentials it accepts (0600)' }),
+      async (a) => {
+        exitCode = await runSandbox({ port: Number(a.port), host: String(a.host), ...(a.seed ? { seed: String(a.seed) } : {}), ...(a.rate ? { rate: Number(a.rate) } : {}), ...(a.credentialsFile ? { credentialsFile: String(a.credentialsFile) } : {}) });
+      },
     )
     .command(
       'explain <code>',

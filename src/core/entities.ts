@@ -8,7 +8,8 @@ import type { Role } from './roles.js';
 export const ENTITIES = ['user', 'offer', 'reseller', 'customer', 'subscription'] as const;
 export type Entity = (typeof ENTITIES)[number];
 
-export type PartnershipState = 'invited' | 'active' | 'removed';
+/** `removal-requested`: a connected store recorded the removal; Partner Center has no API for it, so it is finished there. */
+export type PartnershipState = 'invited' | 'active' | 'removal-requested' | 'removed';
 /** New-commerce term durations (ISO 8601), shortest first. */
 export const TERMS = ['P1M', 'P1Y', 'P3Y'] as const;
 export type Term = (typeof TERMS)[number];
@@ -25,6 +26,28 @@ export interface ProviderRecord {
   mpnId: string;
   name: string;
   portalUrl: string;
+}
+
+/**
+ * A connected store's order whose subscriptions Partner Center had not provisioned when the run
+ * ended (SPEC §7.2): the next refresh completes it. `lines` are what was ordered, by line number.
+ */
+export interface PendingOrderRecord {
+  orderId: string;
+  customerDomain: string;
+  lines: Array<{ lineNumber: number; offerId: string; nickname: string; quantity: number; term: Term; billingCycle: BillingCycle; autoRenew: boolean; partnerOfRecordMpnId: string | null }>;
+  createdAt: string;
+  status: 'open' | 'done';
+}
+
+/** Where a connected store's Partner Center is (SPEC §7.1). Never a secret: those come from the environment or a 0600 file. */
+export interface PartnerCenterConnection {
+  /** The provider's own Entra tenant ID. */
+  tenantId: string;
+  apiUrl: string;
+  loginUrl: string;
+  /** The provider's personalized partnership link, copied from Partner Center ("Request a partnership"). */
+  partnershipLink: string | null;
 }
 
 export interface UserRecord {

@@ -65,6 +65,8 @@ export const ERROR_CODES = {
   'pc.stale-object': 'The object changed in Partner Center while tiersync was changing it. Run again: tiersync reads it afresh first.',
   'pc.throttled': "Partner Center kept refusing calls because of its rate limit, even after waiting as it asked. Run again later, or lower --pc-rate and --pc-concurrency.",
   'pc.invalid-request': "Partner Center refused a value in this row as invalid. Correct the value named in Partner Center's message and run again.",
+  'pc.not-supported': "Partner Center's API does not make this change from tiersync. Make it in Partner Center itself (the message says where); the next tiersync refresh reads it back.",
+  'pc.recovered': 'An earlier run stopped before it recorded what Partner Center did with this write; this run found out and recorded it (see the Recovered sheet).',
   'pc.error': "Partner Center refused the change for another reason. Read Partner Center's code and description in the message; fix the row, or ask Microsoft partner support about the code.",
 } as const satisfies Record<string, string>;
 

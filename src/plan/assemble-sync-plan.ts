@@ -26,6 +26,7 @@ import { WorkingState } from './working-state.js';
 import { renewDueSubscriptions } from './renewals.js';
 import { providerDomainsOf } from './customer-rules.js';
 import type { CountryRuleTable } from '../core/country-rules.js';
+import type { ConnectedPlanning } from './row-context.js';
 
 export interface PlanBatch {
   inputs: PlanInput[];
@@ -44,6 +45,8 @@ export interface AssembleOptions extends PlanOptions {
   applyRenewals?: boolean;
   /** `now` comes from --now on a store made with --simulated-clock: outputs say so. */
   simulatedClock?: boolean;
+  /** A connected store (SPEC §7): Partner Center judges the time rules and records removals. */
+  connected?: ConnectedPlanning;
   /** Told every `PROGRESS_ROWS` rows planned, of the batch's rows (display, and the caller's housekeeping). */
   onProgress?: (planned: number, total: number) => void;
 }
@@ -108,6 +111,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
     operator: operatorRecord?.status === 'active' ? operatorRecord : undefined,
     state,
     countryRules: options.countryRules,
+    connected: options.connected,
     providerDomains: providerDomainsOf(snapshot.users.map((u) => u.email)),
   };
   const fileNames = batch.inputs.map((i) => i.name);

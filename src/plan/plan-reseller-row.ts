@@ -34,6 +34,7 @@ export function planResellerRow(scope: RowScope<'Resellers'>): RowDecision {
   };
 
   if (wanted === 'removed') {
+    if (before?.partnership === 'removal-requested') return { result: 'pending', diags: [], note: `Removal recorded on ${before.stateSince.slice(0, 10)}: finish it in Partner Center (Indirect resellers → Remove partnership); the next refresh sees it` };
     if (!before || before.partnership === 'removed') {
       if (!before) {
         scope.error('partnership.not-found', `There is no partnership with ${mpn} to remove`, 'partnership', 'removed');
@@ -46,9 +47,19 @@ export function planResellerRow(scope: RowScope<'Resellers'>): RowDecision {
       scope.error('partnership.removal-not-allowed', `Removing the partnership with ${before.name} (${mpn}) needs --allow-removals`, 'partnership', 'removed');
       return scope.rejected();
     }
-    const after: ResellerRecord = { ...before, ...details, name: details.name!, contactEmail: details.contactEmail!, partnership: 'removed', stateSince: now };
+    // Partner Center has no API that ends a partnership: a connected store records the request, and the operator finishes it there.
+    const connected = !!scope.ctx.connected;
+    const after: ResellerRecord = { ...before, ...details, name: details.name!, contactEmail: details.contactEmail!, partnership: connected ? 'removal-requested' : 'removed', stateSince: now };
     state.putReseller(after);
     const diff = diffRecords('Resellers', before, after);
+    if (connected) {
+      return {
+        result: 'pending',
+        diags: [],
+        note: 'Removal recorded: finish it in Partner Center (Indirect resellers → Remove partnership); the next refresh sees it. Its customers keep their reseller association; removal does not notify the customer or the partner.',
+        change: { entity: 'reseller', key: mpn, action: 'update', before, after, fields: diff.fields },
+      };
+    }
     return {
       result: 'removed',
       diags: [],

@@ -16,7 +16,7 @@ import {
 } from '../core/new-commerce.js';
 import type { Permission } from '../core/roles.js';
 import { diffRecords } from './diff-records.js';
-import { checkResellerReference } from './reseller-reference.js';
+import { checkAuthorized, checkResellerReference } from './reseller-reference.js';
 import type { RowDecision, RowScope } from './row-context.js';
 
 const REFERENCES = [
@@ -190,10 +190,13 @@ function planChange(scope: RowScope<'Subscriptions'>, before: SubscriptionRecord
   }
   if (before.status === 'suspended' && status === 'active' && !after.autoRenew) notes.push('Reactivated; auto-renew stays off unless the row turns it on');
 
+  // A connected store cannot see every seat's window: Partner Center judges the 7-day rules there.
+  const localWindows = !scope.ctx.connected;
+
   // Cancellation: within 7 days of the purchase or the last renewal, and final.
   if (status === 'cancelled') {
     const closes = cancelWindowEnd(before);
-    if (now >= closes) scope.error('subscription.cancel-window-closed', `Status: the cancellation window closed on ${displayTime(closes)}, 7 days after ${before.termStart === before.createdAt ? 'the purchase' : 'the last renewal'}; the subscription runs to its term end on ${displayTime(before.termEnd)}`, 'status', 'cancelled');
+    if (localWindows && now >= closes) scope.error('subscription.cancel-window-closed', `Status: the cancellation window closed on ${displayTime(closes)}, 7 days after ${before.termStart === before.createdAt ? 'the purchase' : 'the last renewal'}; the subscription runs to its term end on ${displayTime(before.termEnd)}`, 'status', 'cancelled');
     after.autoRenew = false;
   }
 
@@ -218,7 +221,7 @@ function planChange(scope: RowScope<'Subscriptions'>, before: SubscriptionRecord
     } else {
       const removing = before.quantity - after.quantity;
       const refundable = refundableSeats(before, now);
-      if (removing > refundable) {
+      if (localWindows && removing > refundable) {
         scope.error('subscription.decrease-window-closed', `Quantity: ${before.quantity} → ${after.quantity} removes ${removing} seat${removing > 1 ? 's' : ''}, but ${refundableText(before, now)}; the term renews on ${displayTime(before.termEnd)}`, 'quantity', after.quantity);
       } else {
         after.seatAdditions = afterDecrease(before, removing, now);
@@ -280,6 +283,9 @@ function planChange(scope: RowScope<'Subscriptions'>, before: SubscriptionRecord
     const value = after[field];
     if (value !== null && value !== before[field]) checkResellerReference(scope, field, value, header);
   }
+  // Partner Center validates the partner of record on every seat, term or billing change too (enforced since 2025-12-01).
+  const commerceChange = after.quantity !== before.quantity || after.term !== before.term || after.billingCycle !== before.billingCycle || scheduled !== before.scheduled;
+  if (commerceChange && after.partnerOfRecordMpnId && after.partnerOfRecordMpnId === before.partnerOfRecordMpnId) checkAuthorized(scope, 'partnerOfRecordMpnId', after.partnerOfRecordMpnId, 'Partner of Record PartnerID');
   if (scope.failed) return rejected();
 
   const scheduleChanged = scheduled !== before.scheduled;

@@ -13,8 +13,9 @@ export function checkResellerReference(scope: RowScope, field: string, mpnId: st
   }
   const reseller = state.resellers.get(mpnId);
   if (reseller) {
-    if (reseller.partnership === 'active') return true;
-    const why = reseller.partnership === 'invited' ? `is invited and has not accepted yet (since ${reseller.stateSince.slice(0, 10)})` : `was removed on ${reseller.stateSince.slice(0, 10)}`;
+    if (reseller.partnership === 'active') return field === 'partnerOfRecordMpnId' ? checkAuthorized(scope, field, mpnId, header) : true;
+    const why =
+      reseller.partnership === 'invited' ? `is invited and has not accepted yet (since ${reseller.stateSince.slice(0, 10)})` : reseller.partnership === 'removal-requested' ? `is being removed (requested on ${reseller.stateSince.slice(0, 10)})` : `was removed on ${reseller.stateSince.slice(0, 10)}`;
     scope.error('partnership.not-active', `${header}: the partnership with ${reseller.name} (${mpnId}) is not active: it ${why}`, field, mpnId);
     return false;
   }
@@ -25,5 +26,17 @@ export function checkResellerReference(scope: RowScope, field: string, mpnId: st
     return false;
   }
   scope.error('mpn.unknown-reseller', `${header}: no reseller has the Location PartnerID ${mpnId}`, field, mpnId);
+  return false;
+}
+
+/**
+ * A connected store: Partner Center must accept the reseller as partner of record (enrolled as an
+ * indirect reseller, MPA signed for the region, PartnerID tied to its CSP tenant), SPEC §1.3.
+ */
+export function checkAuthorized(scope: RowScope, field: string, mpnId: string, header: string): boolean {
+  const verdict = scope.ctx.connected?.authorization.get(mpnId);
+  if (!verdict || verdict.valid) return true;
+  const why = [verdict.pcCode ? `Partner Center code ${verdict.pcCode}` : '', verdict.reason ?? ''].filter(Boolean).join(': ');
+  scope.error('reseller.not-authorized', `${header}: Partner Center does not accept ${mpnId} as partner of record${why ? ` (${why})` : ''}`, field, mpnId);
   return false;
 }

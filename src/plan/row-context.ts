@@ -15,9 +15,20 @@ export interface PlanContext {
   countryRules: CountryRuleTable | undefined;
   /** The email domains of the provider's own users: a customer contact is never at one. */
   providerDomains: ReadonlySet<string>;
+  connected: ConnectedPlanning | undefined;
   /** The operator's user record; undefined when unknown or removed (every row is then refused). */
   operator: UserRecord | undefined;
   state: WorkingState;
+}
+
+/**
+ * What planning knows of a connected store's Partner Center (SPEC §7), read before planning: the
+ * partner-of-record verdicts of Partner Center's reseller validation, once per run per PartnerID.
+ * Its time rules (the 7-day windows) are Partner Center's to judge: the store cannot see every seat's window.
+ */
+export interface ConnectedPlanning {
+  /** PartnerID → Partner Center's verdict; a PartnerID not in the map was not asked about. */
+  authorization: ReadonlyMap<string, { valid: boolean; pcCode?: string; reason?: string }>;
 }
 
 /** What planning one row decided. `change` lacks its `source`, added by the caller. */

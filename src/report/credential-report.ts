@@ -3,7 +3,7 @@ import type { IssuedCredential } from '../apply/apply-sync-plan.js';
 import { StagedSecretFiles } from './secret-files.js';
 import { createWorkbookWriter, streamTable } from './xlsx-table.js';
 
-export const CREDENTIAL_HEADERS = ['Customer Domain', 'Company Name', 'Tenant ID', 'Admin User Name', 'Temporary Password', 'Reseller MPN ID', 'Created At'] as const;
+export const CREDENTIAL_HEADERS = ['Customer Domain', 'Company Name', 'Tenant ID', 'Admin User Name', 'Temporary Password', 'Reseller PartnerID', 'Created At'] as const;
 
 async function writeReport(path: string, credentials: readonly IssuedCredential[]): Promise<void> {
   const workbook = createWorkbookWriter(path);

@@ -23,7 +23,7 @@ function mailbox(name: string, email: string): string {
 
 /** The draft of one partnership request: an RFC 5322 message the operator may edit before sending. */
 export function invitationEmail(invitation: IssuedInvitation, provider: ProviderRecord, from: string, now: Date): string {
-  const link = acceptanceLink(provider.portalUrl, invitation.token);
+  const link = invitation.link ?? acceptanceLink(provider.portalUrl, invitation.token);
   const domain = from.includes('@') ? from.slice(from.indexOf('@') + 1) : 'tiersync.invalid';
   const headers = [
     `From: ${mailbox(provider.name, from)}`,
@@ -43,11 +43,21 @@ export function invitationEmail(invitation: IssuedInvitation, provider: Provider
     'Microsoft Cloud Solution Provider program. Once you accept, we can serve common customers together:',
     'you will be able to manage customers you are associated with and be credited as partner of record.',
     '',
-    'To accept, open this personal link (keep it private; it works once):',
-    '',
-    link,
-    '',
-    `The invitation expires on ${invitation.expiresAt.slice(0, 10)}. Your Location PartnerID on record: ${invitation.resellerMpnId}.`,
+    ...(invitation.link
+      ? [
+          "To accept, open our partnership link and sign in to Partner Center with your CSP account (Indirect providers → accept):",
+          '',
+          link,
+          '',
+          `Please accept with the Location PartnerID we have on record for you: ${invitation.resellerMpnId}.`,
+        ]
+      : [
+          'To accept, open this personal link (keep it private; it works once):',
+          '',
+          link,
+          '',
+          `The invitation expires on ${invitation.expiresAt.slice(0, 10)}. Your Location PartnerID on record: ${invitation.resellerMpnId}.`,
+        ]),
     '',
     `Kind regards,`,
     provider.name,

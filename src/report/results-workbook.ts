@@ -5,6 +5,7 @@ import { countDrift, countResults, ROW_RESULTS, unpackWritten, type PlannedSheet
 import { writtenOfChange } from '../plan/written-values.js';
 import { scheduledText } from '../plan/plan-subscription-row.js';
 import { displayTime, TERM_LABELS } from '../core/new-commerce.js';
+import type { ConnectedReport } from '../run/connected-run.js';
 import type { ApplyResult } from '../apply/apply-sync-plan.js';
 import { unpackCells } from '../read/packed-cells.js';
 import { codeOfRow, messageOfRow } from './row-messages.js';
@@ -26,6 +27,8 @@ export interface RunInfo {
   resultsFilter?: 'all' | 'changed';
   /** Paths (relative to the output folder) of invitation drafts, by reseller MPN ID. */
   invitationDrafts?: ReadonlyMap<string, string>;
+  /** A connected store: how old the state planned against is, the calls made, what was recovered. */
+  partnerCenter?: ConnectedReport;
 }
 
 const RESULT_FILL: Record<RowResult, string> = {
@@ -100,7 +103,7 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
   workbook.creator = 'tiersync';
   writeSummary(workbook, plan, run);
 
-  const usedNames = new Set(['summary', 'errors', 'mapping', 'drift', 'invitations']);
+  const usedNames = new Set(['summary', 'errors', 'mapping', 'drift', 'invitations', 'recovered']);
   const names = plan.sheets.map((sheet) => {
     let name = sheet.name.slice(0, 31);
     for (let n = 2; usedNames.has(name.toLowerCase()); n++) name = `${sheet.name.slice(0, 27)} (${n})`;
@@ -174,6 +177,13 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
     await streamTable(workbook, 'Invitations', headers, invitationRows, { widths: fitWidths(headers, invitationRows) });
   }
 
+  const recovered = run.partnerCenter?.recovered ?? [];
+  if (recovered.length) {
+    const headers = ['Operation', 'Target', 'MS-RequestId', 'Started', 'What Partner Center showed', 'What tiersync recorded'];
+    const rows = recovered.map((r) => [r.operation, r.target, r.requestId, r.startedAt, r.found, r.recorded]);
+    await streamTable(workbook, 'Recovered', headers, rows, { widths: fitWidths(headers, rows, 90) });
+  }
+
   if (plan.options.prune) {
     const headers = ['Entity', 'Key', 'Record', 'Action', 'Note'];
     const rows = plan.drift.map((d) => [d.entity, d.key, d.description, d.change === undefined && d.action !== 'report' ? 'report' : d.action, d.note]);
@@ -184,6 +194,22 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
   const mappingRows = plan.sheets.flatMap((sheet) => sheet.mapping.map((m) => [sheet.name, m.column, m.text, m.def?.header ?? '', m.match]));
   await streamTable(workbook, 'Mapping', mappingHeaders, mappingRows, { widths: fitWidths(mappingHeaders, mappingRows) });
   await workbook.commit();
+}
+
+/** A connected run's Partner Center lines of the Summary (SPEC §5.1): state age, calls by kind, retries, throttling. */
+function partnerCenterLines(run: RunInfo): unknown[][] {
+  const pc = run.partnerCenter;
+  if (!pc) return [];
+  const age = pc.stateAsOf ? `${pc.stateAsOf} (${Math.max(0, Math.round((Date.parse(run.startedAt) - Date.parse(pc.stateAsOf)) / 60_000))} min before the run)` : 'never read from Partner Center: run tiersync refresh';
+  const byKind = Object.entries(pc.stats.byOperation).map(([op, s]) => `${op} ${s.calls}`).join(', ');
+  return [
+    ['Partner Center state', age],
+    ['Partner Center calls', `${pc.stats.calls} (${pc.stats.reads} reads, ${pc.stats.writes} writes)${byKind ? `: ${byKind}` : ''}`],
+    ['Retries', `${pc.stats.retries.total} (throttled ${pc.stats.retries.throttled}, server ${pc.stats.retries.server}, timeouts ${pc.stats.retries.timeout})`],
+    ['Throttling waits', `${(pc.stats.throttling.waitMs / 1000).toFixed(1)} s over ${pc.stats.throttling.responses} answer(s) 429`],
+    ...(pc.recovered.length ? [['Recovered', `${pc.recovered.length} unfinished write(s) of an earlier run: see the Recovered sheet`]] : []),
+    ...pc.recoveredCredentialReports.map((p) => ['Credentials recovered', `an earlier run's passwords: ${p}`]),
+  ];
 }
 
 /** Renewals listed one per line on the Summary; the rest are counted (the audit trail has them all). */
@@ -205,6 +231,7 @@ function writeSummary(workbook: Workbook, plan: SyncPlan, run: RunInfo): void {
     ['Revision after', run.revisionAfter],
     ['Rows shown', run.resultsFilter === 'changed' ? 'changed rows only (--results changed); the counts below include every row' : 'every input row'],
     ['Options', Object.entries(plan.options).filter(([, v]) => v === true).map(([k]) => k).join(', ') || '(none)'],
+    ...partnerCenterLines(run),
     ['Clock', plan.simulatedClock ? `simulated (--now ${plan.createdAt}): a store made with --simulated-clock, for tests, demos and training` : 'system clock'],
   ];
   plan.inputs.forEach((input, i) => lines.push([`Input ${i + 1}`, input.name], [`Input ${i + 1} SHA-256`, input.sha256]));

@@ -21,6 +21,8 @@ import { memoryFields } from '../log/logger.js';
 import { collectBetweenStages } from '../core/stage-gc.js';
 import { runClock, type RunClock } from './run-clock.js';
 import { shippedCountryRules } from './country-rules-file.js';
+import { connectRun, settleRows, type ConnectedRun } from './connected-run.js';
+import { observedBatch } from './partner-center-session.js';
 
 export interface BatchOptions {
   mode: RunMode | 'catalog-import';
@@ -96,7 +98,7 @@ export function requireOperator(ctx: RunContext): string {
  * its own so that the validated rows and the snapshot are garbage once it returns (what an async
  * function holds lives as long as it runs). Returns the plan and the store, open.
  */
-async function readAndPlan(ctx: RunContext, options: BatchOptions, operator: string): Promise<{ plan: SyncPlan; store: SyncStore; clock: RunClock }> {
+async function readAndPlan(ctx: RunContext, options: BatchOptions, operator: string): Promise<{ plan: SyncPlan; store: SyncStore; clock: RunClock; connected?: ConnectedRun }> {
   const ingested = await ingestInputs(options.files, { kinds: options.kinds, maxInputMb: ctx.maxInputMb, terminal: ctx.terminal, log: ctx.log, ...(options.sheet ? { sheetName: options.sheet } : {}) });
   if (!ingested.sheets.length) throw new UsageError(`No sheet tiersync reads (${options.kinds.join(', ')}) was found in ${ingested.files.map((f) => f.name).join(', ')}`);
 
@@ -104,11 +106,16 @@ async function readAndPlan(ctx: RunContext, options: BatchOptions, operator: str
   // file store reads its database and the snapshot is made on top.
   collectBetweenStages();
   const store = await openStore(ctx.storeLocation, { write: options.mode !== 'plan', lockTimeoutSeconds: ctx.lockTimeoutSeconds, onWarning: (m) => ctx.terminal.warn(m) });
+  let connected: ConnectedRun | undefined;
   try {
     const planStarted = Date.now();
-    const clock = runClock(ctx, await store.info(), store.location);
+    const info = await store.info();
+    const clock = runClock(ctx, info, store.location);
     const startedAt = clock.now;
-    const snapshot = await store.loadSnapshot(snapshotRequestFor(ingested, options.prune, startedAt));
+    // A connected store: first what an earlier run left unfinished, then Partner Center's current state of what the batch names.
+    connected = info.partnerCenter ? await connectRun(ctx, store, info, { write: options.mode !== 'plan', operator, now: startedAt, domains: snapshotRequestFor(ingested, false).customers as string[] }) : undefined;
+    const snapshot = await store.loadSnapshot(snapshotRequestFor(ingested, options.prune, connected ? undefined : startedAt));
+    if (connected) connected.overlay(snapshot);
     ctx.log.debug('snapshot loaded', { event: 'plan.snapshot', customers: snapshot.customers.length, subscriptions: snapshot.subscriptions.length, ms: Date.now() - planStarted });
     // The snapshot is all planning reads of the store: the store need not hold its data meanwhile.
     store.releaseMemory?.();
@@ -125,8 +132,9 @@ async function readAndPlan(ctx: RunContext, options: BatchOptions, operator: str
       invitationDays: ctx.invitationDays,
       countryRules: ctx.countryRules ?? shippedCountryRules(),
       // A local store is its own system of record: the renewals due by its clock are its to apply.
-      applyRenewals: true,
+      applyRenewals: !connected,
       simulatedClock: clock.simulated,
+      ...(connected ? { connected: { authorization: await connected.authorization(ingested, snapshot) } } : {}),
       onProgress: (planned, total) => {
         ctx.terminal.progress('Planning rows', planned, total, planStarted);
         // Not at the last rows: the collection after planning follows at once. One here, with the
@@ -140,8 +148,9 @@ async function readAndPlan(ctx: RunContext, options: BatchOptions, operator: str
       },
     });
     ctx.terminal.clearProgress();
-    return { plan, store, clock };
+    return { plan, store, clock, ...(connected ? { connected } : {}) };
   } catch (error) {
+    await connected?.close();
     await store.close();
     throw error;
   }
@@ -154,7 +163,7 @@ export async function runBatch(ctx: RunContext, options: BatchOptions): Promise<
   const applying = options.mode !== 'plan';
   ctx.log.info('run started', { event: 'run.start', mode: options.mode, batchId, operator, files: options.files.map((f) => basename(f)) });
 
-  const { plan, store, clock } = await readAndPlan(ctx, options, operator);
+  const { plan, store, clock, connected } = await readAndPlan(ctx, options, operator);
   const startedAt = clock.now;
   try {
     collectBetweenStages();
@@ -169,12 +178,13 @@ export async function runBatch(ctx: RunContext, options: BatchOptions): Promise<
         await fs.writeFile(options.savePlan, JSON.stringify(plan));
         ctx.terminal.info(`Plan saved to ${options.savePlan} (store revision ${plan.revision})`);
       }
-      await report(ctx, plan, await unchangedRun(ctx, store, plan, { mode: 'plan', batchId, startedAt, clock, files: options.files }), options.files);
+      await report(ctx, plan, { ...(await unchangedRun(ctx, store, plan, { mode: 'plan', batchId, startedAt, clock, files: options.files })), ...(connected ? { partnerCenter: connected.report() } : {}) }, options.files);
       if (hasRejections(plan)) return EXIT.rowsRejected;
       return options.detailedExitcode && plan.changes.length ? EXIT.changesPending : EXIT.ok;
     }
-    return await applyAndReport(ctx, store, plan, { mode: options.mode === 'reconcile' ? 'reconcile' : 'apply', batchMode: options.mode === 'plan' ? 'apply' : options.mode, batchId, startedAt, clock, files: options.files, splitCredentials: options.splitCredentials });
+    return await applyAndReport(ctx, store, plan, { mode: options.mode === 'reconcile' ? 'reconcile' : 'apply', batchMode: options.mode === 'plan' ? 'apply' : options.mode, batchId, startedAt, clock, files: options.files, splitCredentials: options.splitCredentials, ...(connected ? { connected } : {}) });
   } finally {
+    await connected?.close();
     await store.close();
   }
 }
@@ -214,10 +224,14 @@ function finishedAtOf(ctx: RunContext, clock: RunClock): string {
   return clock.simulated ? clock.now : ctx.now().toISOString();
 }
 
-async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan, run: ReportContext & { batchMode: 'apply' | 'reconcile' | 'catalog-import'; splitCredentials: boolean }): Promise<ExitCode> {
+async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan, run: ReportContext & { batchMode: 'apply' | 'reconcile' | 'catalog-import'; splitCredentials: boolean; connected?: ConnectedRun }): Promise<ExitCode> {
   const staged = new StagedSecretFiles();
   const stem = stemOf(run.files);
   const info = await store.info();
+  // A connected store: Partner Center first (journaled, write by write); the store then records what it did.
+  const remote = run.connected ? await run.connected.apply(plan, { batchId: run.batchId, now: run.startedAt, stem }) : undefined;
+  if (remote) settleRows(plan, remote.outcomes);
+  const leading = run.connected ? observedBatch(run.connected.observed, run.batchId, plan.operator, run.startedAt, 'Partner Center (targeted refresh)') : undefined;
   let drafts = new Map<string, string>();
   let applied: ApplyResult;
   const finishedAt = finishedAtOf(ctx, run.clock);
@@ -233,6 +247,7 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
     revisionAfter,
     resultsFilter: ctx.resultsFilter,
     invitationDrafts: drafts,
+    ...(run.connected ? { partnerCenter: run.connected.report() } : {}),
   });
   ctx.terminal.status(`Applying ${plan.changes.length.toLocaleString('en-US')} change(s) in one transaction…`);
   const applyStarted = Date.now();
@@ -243,6 +258,8 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
       startedAt: run.startedAt,
       now: run.startedAt,
       onProgress: (written, total) => ctx.terminal.progress('Writing to the store', written, total, applyStarted),
+      ...(remote ? { remote } : {}),
+      ...(leading ? { leading } : {}),
       beforeCommit: async ({ credentials, invitations }) => {
         await stageCredentialReports(staged, ctx.outDir, stem, credentials, run.splitCredentials);
         drafts = await stageInvitationDrafts(staged, ctx.outDir, invitations, info.provider, plan.operator, ctx.now());
@@ -266,6 +283,9 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
   }
   ctx.terminal.clearProgress();
   await staged.publish();
+  // Committed: what the journal and the pending credentials file held is in the store and the report now.
+  if (run.connected) await run.connected.session.journal?.clear();
+  await remote?.pendingCredentials.remove();
   // The run is committed: the store is closed before the results are written, which releases the
   // writer lock and, for the file store, the in-memory database (at a million rows, gigabytes that
   // would otherwise stay alive, and keep the garbage collector busy, while the results are written).
@@ -281,6 +301,10 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
     ctx.terminal.info('  They are shown once and stored nowhere else: hand them over securely, then delete the file.');
   }
   if (applied.invitations.length) ctx.terminal.info(`Invitation drafts for ${applied.invitations.length} reseller(s): ${join(ctx.outDir, 'invitations')}`);
+  if (remote?.stoppedBy) {
+    ctx.terminal.error(`${remote.stoppedBy.message.replace(/\.?$/, '.')} What Partner Center did before is recorded; the rest of the rows say they were not sent.`);
+    return EXIT.partnerCenter;
+  }
   return hasRejections(plan) ? EXIT.rowsRejected : EXIT.ok;
 }
 
@@ -324,13 +348,17 @@ export async function report(ctx: RunContext, plan: SyncPlan, run: RunInfo, file
   const drift = countDrift(plan);
   const renewals = countRenewals(plan);
   const clock = plan.simulatedClock ? { clock: 'simulated', now: run.startedAt } : {};
-  ctx.log.info('run finished', { event: 'run.summary', mode: run.mode, batchId: run.batchId, counts, drift, renewals, ...clock, results: path, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter, memory: memoryFields() });
+  const pc = run.partnerCenter
+    ? { partnerCenter: { stateAsOf: run.partnerCenter.stateAsOf, calls: run.partnerCenter.stats.calls, reads: run.partnerCenter.stats.reads, writes: run.partnerCenter.stats.writes, retries: run.partnerCenter.stats.retries.total, throttleWaitMs: Math.round(run.partnerCenter.stats.throttling.waitMs), recovered: run.partnerCenter.recovered.length } }
+    : {};
+  ctx.log.info('run finished', { event: 'run.summary', mode: run.mode, batchId: run.batchId, counts, drift, renewals, ...clock, ...pc, results: path, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter, memory: memoryFields() });
   if (ctx.json) {
-    ctx.terminal.print(JSON.stringify({ mode: run.mode, batchId: run.batchId, storeId: run.storeId, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter, counts, drift, renewals, ...clock, results: path, ...written }), true);
+    ctx.terminal.print(JSON.stringify({ mode: run.mode, batchId: run.batchId, storeId: run.storeId, revisionBefore: run.revisionBefore, revisionAfter: run.revisionAfter, counts, drift, renewals, ...clock, ...pc, results: path, ...written }), true);
   } else {
     ctx.terminal.print(`${run.mode === 'plan' ? 'Plan (nothing changed)' : 'Applied'}: store revision ${run.revisionBefore} → ${run.revisionAfter}${plan.simulatedClock ? ` (simulated clock: ${run.startedAt})` : ''}`);
     ctx.terminal.print(formatCounts(counts));
     if (Object.keys(drift).length) ctx.terminal.print(`Absent from the input (--prune):\n${formatCounts(drift)}`);
+    if (run.partnerCenter) ctx.terminal.print(`Partner Center: ${run.partnerCenter.stats.calls} call(s), ${run.partnerCenter.stats.writes} write(s), ${run.partnerCenter.stats.retries.total} retr${run.partnerCenter.stats.retries.total === 1 ? 'y' : 'ies'}, ${(run.partnerCenter.stats.throttling.waitMs / 1000).toFixed(1)} s waiting on throttling`);
     if (renewals.renewed || renewals.expired) ctx.terminal.print(`Renewals ${run.mode === 'plan' ? 'due' : 'applied'} by the clock: ${renewals.renewed} renewed, ${renewals.expired} expired (listed on the Summary sheet)`);
     ctx.terminal.print(`Results: ${path}`);
   }

@@ -20,6 +20,19 @@ export interface RunContext {
   now: () => Date;
   /** `--now`, normalized to ISO 8601 UTC: only a store made with --simulated-clock takes it. */
   nowOverride?: string;
+  /** A connected store's options (SPEC §7.1–7.2): never a secret, those come from `env` or the 0600 file. */
+  partnerCenter?: {
+    credentialsFile?: string;
+    concurrency?: number;
+    ratePerMinute?: number;
+    timeoutMs?: number;
+    /** `--no-refresh`: plan against the store as it is, without reading Partner Center first. */
+    noRefresh?: boolean;
+    /** How long an apply waits for an order's subscriptions before leaving it pending. */
+    provisioningWaitMs?: number;
+  };
+  /** The environment the credentials come from (TIERSYNC_PC_*). */
+  env?: NodeJS.ProcessEnv;
   /** Partner Center's per-country rules, loaded once per run (templates/country-rules.json). */
   countryRules?: CountryRuleTable;
 }

@@ -221,6 +221,28 @@ CREATE INDEX subscriptions_term_end ON subscriptions (term_end);
 ALTER TABLE audit_context ADD COLUMN clock TEXT;
 `,
   },
+  {
+    version: 5,
+    name: 'connected stores: Partner Center connection, pending orders, journal',
+    // A store made before is a local store: the new columns stay NULL. The journal of Partner Center
+    // writes lives here on PostgreSQL; the file store keeps it in a file beside the store (STORE.journal),
+    // so a write costs an append, not a rewrite of the database.
+    sql: `
+ALTER TABLE store_meta ADD COLUMN partner_center TEXT;
+ALTER TABLE store_meta ADD COLUMN last_refresh_at TEXT;
+CREATE TABLE pending_orders (
+  order_id TEXT PRIMARY KEY,
+  customer_domain TEXT NOT NULL,
+  lines TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  status TEXT NOT NULL
+);
+CREATE TABLE pc_journal (
+  seq BIGINT PRIMARY KEY,
+  entry TEXT NOT NULL
+);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

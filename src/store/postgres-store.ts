@@ -5,8 +5,9 @@ import { StalePlanError, StoreError, StoreLockedError, TiersyncError } from '../
 import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { connectPostgres, displayUrl, redacted, type PgClient } from './postgres-connection.js';
-import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder } from './record-mapping.js';
+import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder, type StoredKind } from './record-mapping.js';
 import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
+import { readOnlyJournal, type JournalLog } from '../core/journal.js';
 import type { StoreTransferSource, TransferOptions, TransferSummary, TransferValue } from './store-transfer.js';
 import type { BatchRecord, CommitBatch, InitStoreOptions, OpenStoreOptions, Sequence, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
 
@@ -20,7 +21,7 @@ const POLL_MS = 150;
 const AUDIT_PAGE = 5000;
 
 
-type Kind = Entity | 'invitation';
+type Kind = StoredKind;
 type Row = TransferValue[];
 
 /** Who holds the writer lock, as the waiting run tells its operator. */
@@ -173,7 +174,7 @@ export class PostgresStore implements SyncStore {
       await store.commitWith(
         initialBatch(options),
         async () => {
-          await store.client.query('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url, clock) VALUES (1, $1, 0, $2, $3, $4, $5, $6)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl, options.clock]);
+          await store.client.query('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url, clock, partner_center) VALUES (1, $1, 0, $2, $3, $4, $5, $6, $7)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl, options.clock, options.partnerCenter ? JSON.stringify(options.partnerCenter) : null]);
         },
       );
     } catch (error) {
@@ -318,6 +319,7 @@ export class PostgresStore implements SyncStore {
         offers: await this.select('offer'),
         resellers: await this.select('reseller'),
         openInvitations: await this.select('invitation', "WHERE status = 'open'"),
+        pendingOrders: await this.select('pendingOrder', "WHERE status = 'open'"),
         customers,
         subscriptions,
       };
@@ -373,7 +375,7 @@ export class PostgresStore implements SyncStore {
       const revisionAfter = revision + 1;
       const b = batch.batch;
       await client.query(`INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`, batchRowOf({ ...b, revisionAfter }));
-      await client.query('UPDATE store_meta SET revision = $1, last_run_at = $2 WHERE id = 1', [revisionAfter, b.finishedAt]);
+      await client.query('UPDATE store_meta SET revision = $1, last_run_at = $2, last_refresh_at = COALESCE($3, last_refresh_at) WHERE id = 1', [revisionAfter, b.finishedAt, batch.refreshedAt ?? null]);
       await client.query('COMMIT');
       return revisionAfter;
     } catch (error) {
@@ -436,6 +438,24 @@ export class PostgresStore implements SyncStore {
 
   async listBatches(): Promise<BatchRecord[]> {
     return (await this.rows(`SELECT ${BATCH_COLUMNS.join(', ')} FROM batches ORDER BY revision_after`)).map(batchRecordOf);
+  }
+
+  /**
+   * PostgreSQL's journal: rows of `pc_journal`, each committed by itself (outside any transaction)
+   * before the connector goes on, so it survives the run's process.
+   */
+  journal(): JournalLog {
+    const log: JournalLog = {
+      append: async (line) => {
+        await this.rows('INSERT INTO pc_journal (seq, entry) SELECT COALESCE(MAX(seq), 0) + 1, $1 FROM pc_journal', [line]);
+      },
+      read: async () => (await this.rows('SELECT entry FROM pc_journal ORDER BY seq')).map((r) => String(r[0])),
+      clear: async () => {
+        await this.rows('DELETE FROM pc_journal');
+      },
+      close: async () => undefined,
+    };
+    return this.holdsLock ? log : readOnlyJournal(log);
   }
 
   /** Ending the session also releases the advisory lock, as the server does for a run that died. */

@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { internString } from '../core/intern.js';
 import { AUDIT_GENESIS_HASH, type AuditRecord } from '../core/audit-chain.js';
 import type { BatchRecord, Sequence, StoreInfo, WriteOp } from './sync-store.js';
-import { offerKey, userKey, type Entity, type InvitationRecord, type RecordOf } from '../core/entities.js';
+import { offerKey, userKey, type Entity, type InvitationRecord, type PendingOrderRecord, type RecordOf } from '../core/entities.js';
+
+/** Every kind of stored record: the entities, and the invitations and pending orders beside them. */
+export type StoredKind = Entity | 'invitation' | 'pendingOrder';
 
 /** How a record field is stored. */
 type Codec = 'text' | 'int' | 'bool' | 'json';
@@ -21,7 +24,7 @@ const snake = (field: string) => field.replace(/[A-Z]/g, (m) => `_${m.toLowerCas
 const cols = (spec: Record<string, Codec>): TableMap['fields'] => Object.entries(spec).map(([f, c]) => [f, snake(f), c] as const);
 
 /** The one mapping between records and tables, for every backend. */
-export const TABLES: Readonly<Record<Entity | 'invitation', TableMap>> = {
+export const TABLES: Readonly<Record<StoredKind, TableMap>> = {
   user: { table: 'users', key: 'email', keyOf: (r) => userKey(String(r.email)), fields: cols({ displayName: 'text', roles: 'json', status: 'text' }) },
   offer: { table: 'offers', key: 'offer_key', keyOf: (r) => offerKey(String(r.offerId)), fields: cols({ offerId: 'text', name: 'text', minQuantity: 'int', maxQuantity: 'int', terms: 'json', billingCycles: 'json', upgradeTargets: 'json' }) },
   reseller: { table: 'resellers', key: 'mpn_id', keyOf: (r) => String(r.mpnId), fields: cols({ name: 'text', contactEmail: 'text', globalMpnId: 'text', tenantId: 'text', country: 'text', partnership: 'text', stateSince: 'text' }) },
@@ -38,10 +41,16 @@ export const TABLES: Readonly<Record<Entity | 'invitation', TableMap>> = {
     fields: cols({ customerDomain: 'text', offerId: 'text', nickname: 'text', quantity: 'int', term: 'text', billingCycle: 'text', autoRenew: 'bool', partnerOfRecordMpnId: 'text', supportContactMpnId: 'text', status: 'text', termStart: 'text', termEnd: 'text', seatAdditions: 'json', scheduled: 'json', createdAt: 'text' }),
   },
   invitation: { table: 'invitations', key: 'id', keyOf: (r) => String(r.id), fields: cols({ resellerMpnId: 'text', tokenHash: 'text', createdAt: 'text', expiresAt: 'text', status: 'text', acceptedAt: 'text' }) },
+  pendingOrder: { table: 'pending_orders', key: 'order_id', keyOf: (r) => String(r.orderId), fields: cols({ customerDomain: 'text', lines: 'json', createdAt: 'text', status: 'text' }) },
 };
 
+/** The stored kind an op writes. */
+export function kindOfOp(op: WriteOp): StoredKind {
+  return op.kind === 'upsert' ? op.entity : op.kind === 'upsert-invitation' ? 'invitation' : 'pendingOrder';
+}
+
 /** The key field of each table when it is also a record field (offer_key is derived; the others are fields). */
-const KEY_FIELD: Readonly<Record<Entity | 'invitation', string | undefined>> = { user: 'email', offer: undefined, reseller: 'mpnId', customer: 'domain', subscription: 'subscriptionId', invitation: 'id' };
+const KEY_FIELD: Readonly<Record<StoredKind, string | undefined>> = { user: 'email', offer: undefined, reseller: 'mpnId', customer: 'domain', subscription: 'subscriptionId', invitation: 'id', pendingOrder: 'orderId' };
 
 function encode(value: unknown, codec: Codec): SqlValue {
   if (value === null || value === undefined) return null;
@@ -72,7 +81,7 @@ function decode(value: unknown, codec: Codec): unknown {
 }
 
 /** Column names of a table, key first: the order of `rowOf` and of SELECT lists. */
-export function columnsOf(kind: Entity | 'invitation'): string[] {
+export function columnsOf(kind: StoredKind): string[] {
   const map = TABLES[kind];
   return [map.key, ...map.fields.map(([, column]) => column)];
 }
@@ -83,13 +92,13 @@ export function columnsOf(kind: Entity | 'invitation'): string[] {
  * order. The last op for a key still wins: ops on one key keep their order. Positions are sorted,
  * not records: each op is asked for here for its key, then again when written, and never held.
  */
-export function writeOrder(ops: Sequence<WriteOp>): { order: Uint32Array; kinds: (Entity | 'invitation')[]; keys: string[] } {
-  const kinds: (Entity | 'invitation')[] = new Array(ops.length);
+export function writeOrder(ops: Sequence<WriteOp>): { order: Uint32Array; kinds: StoredKind[]; keys: string[] } {
+  const kinds: StoredKind[] = new Array(ops.length);
   const keys: string[] = new Array(ops.length);
   const order = new Uint32Array(ops.length);
   for (let i = 0; i < ops.length; i++) {
     const op = ops.at(i)!;
-    const kind = op.kind === 'upsert' ? op.entity : 'invitation';
+    const kind = kindOfOp(op);
     kinds[i] = kind;
     keys[i] = TABLES[kind].keyOf(op.record as unknown as Record<string, unknown>);
     order[i] = i;
@@ -106,7 +115,7 @@ export function writeOrder(ops: Sequence<WriteOp>): { order: Uint32Array; kinds:
 }
 
 /** A record as the values of `columnsOf(kind)`. */
-export function rowOf(kind: Entity | 'invitation', record: object): SqlValue[] {
+export function rowOf(kind: StoredKind, record: object): SqlValue[] {
   const map = TABLES[kind];
   const r = record as Record<string, unknown>;
   return [map.keyOf(r), ...map.fields.map(([field, , codec]) => encode(r[field], codec))];
@@ -119,7 +128,7 @@ export function rowOf(kind: Entity | 'invitation', record: object): SqlValue[] {
  * more objects (~80 MB with their headers) for every collection to walk while a run plans.
  */
 const RECORD_MAKERS = Object.fromEntries(
-  (Object.keys(TABLES) as (Entity | 'invitation')[]).map((kind) => {
+  (Object.keys(TABLES) as StoredKind[]).map((kind) => {
     const keyField = KEY_FIELD[kind];
     const parts = [
       ...(keyField ? [`${JSON.stringify(keyField)}: String(v[0])`] : []),
@@ -128,10 +137,10 @@ const RECORD_MAKERS = Object.fromEntries(
     const make = new Function('decode', `return (v) => ({ ${parts.join(', ')} });`)(decode) as (values: readonly unknown[]) => object;
     return [kind, make];
   }),
-) as Record<Entity | 'invitation', (values: readonly unknown[]) => object>;
+) as Record<StoredKind, (values: readonly unknown[]) => object>;
 
 /** The values of `columnsOf(kind)` back as a record. */
-export function recordOf<K extends Entity | 'invitation'>(kind: K, values: readonly unknown[]): K extends Entity ? RecordOf[K] : InvitationRecord {
+export function recordOf<K extends StoredKind>(kind: K, values: readonly unknown[]): K extends Entity ? RecordOf[K] : K extends 'invitation' ? InvitationRecord : PendingOrderRecord {
   return RECORD_MAKERS[kind](values) as never;
 }
 
@@ -370,7 +379,7 @@ export function batchRecordOf(v: readonly unknown[]): BatchRecord {
 }
 
 /** Columns of the one `store_meta` row, in the order of `storeInfoOf`. */
-export const STORE_META_COLUMNS = ['store_id', 'revision', 'created_at', 'provider_mpn', 'provider_name', 'portal_url', 'clock', 'last_run_at'] as const;
+export const STORE_META_COLUMNS = ['store_id', 'revision', 'created_at', 'provider_mpn', 'provider_name', 'portal_url', 'clock', 'last_run_at', 'partner_center', 'last_refresh_at'] as const;
 
 export function storeInfoOf(meta: readonly unknown[], schemaVersion: number): StoreInfo {
   return {
@@ -381,5 +390,7 @@ export function storeInfoOf(meta: readonly unknown[], schemaVersion: number): St
     provider: { mpnId: String(meta[3]), name: String(meta[4]), portalUrl: String(meta[5]) },
     clock: meta[6] === 'simulated' ? 'simulated' : 'system',
     lastRunAt: meta[7] === null || meta[7] === undefined ? null : String(meta[7]),
+    ...(meta[8] ? { partnerCenter: JSON.parse(String(meta[8])) } : {}),
+    lastRefreshAt: meta[9] === null || meta[9] === undefined ? null : String(meta[9]),
   };
 }

@@ -9,8 +9,10 @@ import { FileLock } from './file-lock.js';
 import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
+import { FileJournal } from './file-journal.js';
+import { readOnlyJournal, type JournalLog } from '../core/journal.js';
 import type { StoreTransferSource, TableChunk, TransferValue } from './store-transfer.js';
-import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder } from './record-mapping.js';
+import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder, type StoredKind } from './record-mapping.js';
 import type { BatchRecord, CommitBatch, WriteOp, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
 
 /**
@@ -76,7 +78,7 @@ const TEXT_PARAM = 'CAST(? AS TEXT)';
 /** Which values of a row are text, by position: those are bound through `utf8`. */
 type TextColumns = readonly boolean[];
 
-function upsertSql(kind: Entity | 'invitation'): { sql: string; text: TextColumns } {
+function upsertSql(kind: StoredKind): { sql: string; text: TextColumns } {
   const map = TABLES[kind];
   const columns = columnsOf(kind);
   const text = [true, ...map.fields.map(([, , codec]) => codec === 'text' || codec === 'json')];
@@ -335,7 +337,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       tune(db);
       const store = new SqlJsStore(path, SQL, db, lock, undefined);
       store.migrate(db);
-      db.run('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url, clock) VALUES (1, ?, 0, ?, ?, ?, ?, ?)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl, options.clock]);
+      db.run('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url, clock, partner_center) VALUES (1, ?, 0, ?, ?, ?, ?, ?, ?)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl, options.clock, options.partnerCenter ? JSON.stringify(options.partnerCenter) : null]);
       await store.commit(initialBatch(options));
     } finally {
       await lock.release();
@@ -401,7 +403,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
   }
 
   /** The records of a table (`where` them), or only those whose column values `keep` accepts. */
-  private select<K extends Entity | 'invitation'>(kind: K, where = '', params: SqlValue[] = [], keep?: (values: SqlValue[]) => boolean) {
+  private select<K extends StoredKind>(kind: K, where = '', params: SqlValue[] = [], keep?: (values: SqlValue[]) => boolean) {
     return rows(this.usable(), `SELECT ${columnsOf(kind).join(', ')} FROM ${TABLES[kind].table} ${where}`, params, (values) => (!keep || keep(values) ? recordOf(kind, values) : undefined));
   }
 
@@ -449,6 +451,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       offers: this.select('offer'),
       resellers: this.select('reseller'),
       openInvitations: this.select('invitation', "WHERE status = 'open'"),
+      pendingOrders: this.select('pendingOrder', "WHERE status = 'open'"),
       customers,
       subscriptions,
     };
@@ -518,7 +521,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       revisionAfter = revision + 1;
       const b = batch.batch;
       db.run(`INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map(() => '?').join(', ')})`, batchRowOf({ ...b, revisionAfter }));
-      db.run('UPDATE store_meta SET revision = ?, last_run_at = ? WHERE id = 1', [revisionAfter, b.finishedAt]);
+      db.run('UPDATE store_meta SET revision = ?, last_run_at = ?, last_refresh_at = COALESCE(?, last_refresh_at) WHERE id = 1', [revisionAfter, b.finishedAt, batch.refreshedAt ?? null]);
       db.exec('COMMIT');
       if (undo) db.exec('PRAGMA journal_mode = MEMORY');
     } catch (error) {
@@ -620,9 +623,17 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     }
   }
 
+  private fileJournal: FileJournal | undefined;
+
+  journal(): JournalLog {
+    const journal = (this.fileJournal ??= new FileJournal(`${this.location}.journal`));
+    return this.lock ? journal : readOnlyJournal(journal);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.fileJournal?.close();
     this.db?.close();
     this.db = undefined;
     // The database file is the array this store handed over: let it go with the store.

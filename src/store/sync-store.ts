@@ -1,8 +1,11 @@
 import type { AuditRecord } from '../core/audit-chain.js';
+import type { JournalLog } from '../core/journal.js';
 import type {
   CustomerRecord,
   Entity,
   InvitationRecord,
+  PartnerCenterConnection,
+  PendingOrderRecord,
   OfferRecord,
   ProviderRecord,
   RecordOf,
@@ -27,6 +30,10 @@ export interface StoreInfo {
   clock: 'system' | 'simulated';
   /** When the last commit's run finished (its clock); time never goes backwards in a simulated store. */
   lastRunAt: string | null;
+  /** A connected store's Partner Center (SPEC §7); absent for a local store. */
+  partnerCenter?: PartnerCenterConnection;
+  /** A connected store: when a refresh last read Partner Center. */
+  lastRefreshAt: string | null;
 }
 
 /** Which records the planner needs. Small entities (users, offers, resellers, invitations) always come whole. */
@@ -48,6 +55,8 @@ export interface StoreSnapshot {
   resellers: ResellerRecord[];
   /** Invitations whose status is `open`. */
   openInvitations: InvitationRecord[];
+  /** A connected store's orders still provisioning. */
+  pendingOrders: PendingOrderRecord[];
   customers: CustomerRecord[];
   subscriptions: SubscriptionRecord[];
 }
@@ -55,7 +64,8 @@ export interface StoreSnapshot {
 /** Insert the record, or replace the stored one with the same key. */
 export type WriteOp =
   | { [E in Entity]: { kind: 'upsert'; entity: E; record: RecordOf[E] } }[Entity]
-  | { kind: 'upsert-invitation'; record: InvitationRecord };
+  | { kind: 'upsert-invitation'; record: InvitationRecord }
+  | { kind: 'upsert-pending-order'; record: PendingOrderRecord };
 
 /** An audit entry before the store numbers and chains it. */
 export type AuditEntry = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
@@ -63,7 +73,7 @@ export type AuditEntry = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
 /** One run, as recorded for auditors and for regenerating its report. */
 export interface BatchRecord {
   batchId: string;
-  mode: 'apply' | 'reconcile' | 'accept' | 'catalog-import' | 'init' | 'migrate';
+  mode: 'apply' | 'reconcile' | 'accept' | 'catalog-import' | 'init' | 'migrate' | 'refresh' | 'recover';
   operator: string;
   startedAt: string;
   finishedAt: string;
@@ -97,6 +107,8 @@ export interface CommitBatch {
   batch: Omit<BatchRecord, 'revisionAfter'>;
   /** Optional: told now and then how many of the ops and audit entries are written (display only). */
   onProgress?: (written: number, total: number) => void;
+  /** A refresh of a connected store: when it read Partner Center (recorded with the commit). */
+  refreshedAt?: string;
 }
 
 export interface StoreCapabilities {
@@ -125,6 +137,11 @@ export interface SyncStore {
    * database, read from the file again then). Called between loading a snapshot and applying.
    */
   releaseMemory?(): void;
+  /**
+   * The journal of a connected run's Partner Center writes (SPEC §7.4). Requires the writer lock:
+   * only the run that holds it writes or resolves the journal.
+   */
+  journal(): JournalLog;
   /** Release the writer lock (if held) and free resources. Idempotent. */
   close(): Promise<void>;
 }
@@ -140,6 +157,8 @@ export interface OpenStoreOptions {
 export interface InitStoreOptions {
   provider: ProviderRecord;
   clock: 'system' | 'simulated';
+  /** A connected store (SPEC §7.1). */
+  partnerCenter?: PartnerCenterConnection;
   admin: UserRecord;
   offers: OfferRecord[];
   now: string;

@@ -79,7 +79,7 @@ describe('customers and subscriptions', () => {
     const c = await readWorkbook(creds);
     expect(c.Credentials!.length).toBe(1);
     const password = String(c.Credentials![0]!['Temporary Password']);
-    expect(c.Credentials![0]).toMatchObject({ 'Customer Domain': 'contoso', 'Admin User Name': 'admin@contoso.onmicrosoft.com', 'Tenant ID': tenant, 'Reseller MPN ID': '3000001' });
+    expect(c.Credentials![0]).toMatchObject({ 'Customer Domain': 'contoso', 'Admin User Name': 'admin@contoso.onmicrosoft.com', 'Tenant ID': tenant, 'Reseller PartnerID': '3000001' });
     expect(password.length).toBeGreaterThanOrEqual(16);
     for (const cls of [/[A-Z]/, /[a-z]/, /[0-9]/, /[^A-Za-z0-9]/]) expect(password).toMatch(cls);
     expect(r.stderr).toMatch(/orders\.credentials\.xlsx/);
