@@ -21,6 +21,8 @@ export interface CallRecord {
   route?: string;
   /** A replay of an earlier answer for the same MS-RequestId. */
   replayed?: boolean;
+  /** A 429's Retry-After, in seconds: no call of the tenant should arrive before it has passed. */
+  retryAfterSeconds?: number;
   startedAt: number;
   endedAt?: number;
 }

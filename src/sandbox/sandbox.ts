@@ -259,6 +259,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     const retryAfter = faults.throttle(provider.tenantId, matched.params.customerId);
     if (retryAfter !== undefined) {
+      record.retryAfterSeconds = retryAfter;
       // The 429 has its own body, not the ApiFault shape (api-throttling-guidance.md).
       return send(res, { status: 429, body: { statusCode: 429, message: `Rate limit is exceeded. Try again in ${retryAfter} seconds.` }, headers: { 'Retry-After': String(retryAfter) } }, baseHeaders, method);
     }
