@@ -93,6 +93,13 @@ function csrfUserInfo(req: FastifyRequest): string {
   return req.consoleSession?.id ?? 'signed-out';
 }
 
+/** Wait for `work`, but at most `ms`: a short run's page shows its outcome at once, a long one its progress. */
+async function settle(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 const PROBLEM_STATUS: Record<InvitationProblem['kind'], number> = { unknown: 404, used: 410, expired: 410, replaced: 410, 'not-invited': 409 };
 
 export interface ConsoleApp {
@@ -476,8 +483,10 @@ export async function buildConsoleApp(config: ConsoleConfig): Promise<ConsoleApp
           req.upload.claimed = true;
           const job = jobs.startPlan(user(req).email, user(req).roles, req.upload, options);
           log.info('plan started', { event: 'console.plan', user: user(req).email, file: job.fileName });
-          await Promise.race([job.finished, new Promise((r) => setTimeout(r, settleMs))]);
-          return showPlan(req, reply, job, { page: 1 });
+          await settle(job.finished, settleMs);
+          // A refusal answers the post itself; a plan (or its progress) is a page of its own, so reloading it never uploads again.
+          if (job.state === 'failed' || job.state === 'forbidden') return showPlan(req, reply, job, { page: 1 });
+          return reply.redirect(`/plans/${job.id}`, 303);
         },
       );
     });
@@ -521,7 +530,7 @@ export async function buildConsoleApp(config: ConsoleConfig): Promise<ConsoleApp
       if (refusals.length) return forbidden(req, reply, refusals);
       const job = jobs.startApply(plan as PlanJob & { report: NonNullable<PlanJob['report']> });
       log.info('apply started', { event: 'console.apply', user: user(req).email, file: plan.fileName });
-      await Promise.race([job.finished, new Promise((r) => setTimeout(r, settleMs))]);
+      await settle(job.finished, settleMs);
       reader.invalidate();
       if (job.state === 'failed') return page(reply, job.failure!.status, views.jobFailedPage(await signedFrame(req, reply, 'Not applied'), job));
       return reply.redirect(`/applies/${job.id}`, 303);

@@ -55,6 +55,9 @@ thead th { background: var(--soft); position: sticky; top: 0; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.counts { width: auto; min-width: 24rem; }
 table.counts td { text-align: right; }
+tr[id] { scroll-margin-top: 4rem; }
+td.change { font-size: .82rem; max-width: 26rem; }
+ul.diff { margin: 0; padding-left: 1rem; word-break: break-word; }
 td.json { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .8rem; word-break: break-all; max-width: 22rem; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .88em; background: var(--soft); padding: 0 .2rem; border-radius: 3px; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .82rem; font-weight: 600; background: var(--grey); }

@@ -262,7 +262,8 @@ function recordOf(sheet: PlannedSheet, row: PlannedRow): string {
 function rowCells(sheetIndex: number, sheet: PlannedSheet, row: PlannedRow): Markup {
   const cells = unpackCells(row.cells);
   const bad = new Map(row.diags.filter((d) => d.at?.column).map((d) => [d.at!.column!, d]));
-  return html`<details${bad.size ? raw(' open') : ''}><summary>Cells of row ${row.row}</summary><table class="cells"><tbody>${sheet.headers.map((h) => {
+  // Closed until asked for: following a link from the Errors list to one of its cells opens it.
+  return html`<details><summary>Cells of row ${row.row}${bad.size ? ` (${[...bad.keys()].map((c) => `${columnLetter(c)}${row.row}`).join(', ')} to fix)` : ''}</summary><table class="cells"><tbody>${sheet.headers.map((h) => {
     const diag = bad.get(h.column);
     const v = cells[h.column - 1];
     const text = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? v.error : String(v);
@@ -419,10 +420,25 @@ export interface AuditFilter {
 
 export const AUDIT_SHOWN = 500;
 
-function brief(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = canonicalJson(value);
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+function shown(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  const text = typeof value === 'string' ? value : canonicalJson(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+/** What an audit record changed, field by field: `quantity: 5 → 8` (the export has the whole records). */
+function auditChange(before: unknown, after: unknown): Markup {
+  const fields = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  const b = fields(before);
+  const a = fields(after);
+  let lines: string[];
+  if (b && a) lines = Object.keys({ ...b, ...a }).filter((k) => canonicalJson(b[k]) !== canonicalJson(a[k])).map((k) => `${k}: ${shown(b[k])} → ${shown(a[k])}`);
+  else if (a) lines = Object.entries(a).filter(([, v]) => v !== null && v !== '').map(([k, v]) => `${k}: ${shown(v)}`);
+  else if (b) lines = ['(removed)'];
+  else lines = [`${shown(before)} → ${shown(after)}`];
+  const first = lines.slice(0, 4);
+  const rest = lines.slice(4);
+  return html`<ul class="diff">${first.map((l) => html`<li>${l}</li>`)}</ul>${rest.length ? html`<details><summary>${rest.length} more</summary><ul class="diff">${rest.map((l) => html`<li>${l}</li>`)}</ul></details>` : ''}`;
 }
 
 export function auditPage(frame: PageFrame, verdict: ChainVerdict, records: readonly AuditRecord[], matched: number, filter: AuditFilter): string {
@@ -441,10 +457,10 @@ ${verdict.broken
   <a class="button secondary" href="/audit/export.xlsx${query({ batch: filter.batch, entity: filter.entity, from: filter.from, to: filter.to })}" download>Export these records (.xlsx)</a>
 </form>
 <p class="hint">${plural(matched, 'record')} match${matched === 1 ? 'es' : ''}${matched > records.length ? `; the first ${records.length} are shown, the export has them all` : ''}.</p>
-<table class="audit"><thead><tr><th scope="col">Seq</th><th scope="col">Time</th><th scope="col">Operator</th><th scope="col">Entity</th><th scope="col">Key</th><th scope="col">Action</th><th scope="col">Before</th><th scope="col">After</th><th scope="col">Input</th><th scope="col">Batch</th></tr></thead>
+<table class="audit"><thead><tr><th scope="col">Seq</th><th scope="col">Time</th><th scope="col">Operator</th><th scope="col">Entity</th><th scope="col">Key</th><th scope="col">Action</th><th scope="col">Change</th><th scope="col">Input</th><th scope="col">Batch</th></tr></thead>
 <tbody>${records.map(
       (r) =>
-        html`<tr><td class="num">${r.seq}</td><td>${when(r.at)}</td><td>${r.operator}</td><td>${r.entity}</td><td>${r.key}</td><td>${r.action}</td><td class="json">${brief(r.before)}</td><td class="json">${brief(r.after)}</td><td>${r.inputName}</td><td><a href="/runs/${r.batchId}" title="${r.batchId}">${r.batchId.slice(0, 8)}</a></td></tr>`,
+        html`<tr><td class="num">${r.seq}</td><td>${when(r.at)}</td><td>${r.operator}</td><td>${r.entity}</td><td>${r.key}</td><td>${r.action}</td><td class="change">${auditChange(r.before, r.after)}</td><td>${r.inputName}</td><td><a href="/runs/${r.batchId}" title="${r.batchId}">${r.batchId.slice(0, 8)}</a></td></tr>`,
     )}</tbody></table>`,
   );
 }

@@ -41,9 +41,11 @@ describe('the console in a real browser', () => {
   let cliResults: Promise<Record<string, unknown>>;
   const downloads = tempDir('tiersync-downloads-');
 
-  const shot = async (p: Page, name: string) => {
+  /** The visible part of a page (from `at`, when given), as a person would see it on a laptop. */
+  const shot = async (p: Page, name: string, at?: string) => {
     mkdirSync(SHOTS, { recursive: true });
-    await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    if (at) await p.evaluate((selector) => document.querySelector(selector)?.scrollIntoView(), at);
+    await p.screenshot({ path: join(SHOTS, `${name}.png`) });
   };
 
   /** Upload a file on the upload page and wait for its plan (or refusal) page. */
@@ -141,6 +143,8 @@ describe('the console in a real browser', () => {
     await upload(page, ORDERS);
     expect(await page.textContent('h1')).toBe('Plan of orders.xlsx');
     await shot(page, 'plan');
+    await shot(page, 'plan-errors', '#errors');
+    await shot(page, 'plan-rows', '#rows');
     const counts = await page.$$eval('table.counts tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('th,td')].map((c) => c.textContent?.trim())));
     const header = await page.$$eval('table.counts thead th', (ths) => ths.map((t) => t.textContent?.trim()));
     const table = Object.fromEntries(counts.map(([sheet, ...ns]) => [sheet, Object.fromEntries(ns.map((n, i) => [header[i + 1], Number(n)]).filter(([, n]) => n))]));
@@ -161,6 +165,7 @@ describe('the console in a real browser', () => {
     expect(await highlighted.getAttribute('class')).toBe('bad');
     expect(await highlighted.textContent()).toContain(cell!);
     expect(await highlighted.isVisible()).toBe(true);
+    await shot(page, 'plan-cell');
   });
 
   it('applies it with live progress, and offers the results and the credential report once', async () => {
