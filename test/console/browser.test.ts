@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { buildConsoleApp } from '../../src/console/app.js';
 import { ROLE_MATRIX } from '../../src/core/roles.js';
+import { createLogger } from '../../src/log/logger.js';
+import { FileLock } from '../../src/store/file-lock.js';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { acceptanceLinkOf, ADMIN, ADMIN_PASSWORD, BILLING, BILLING_PASSWORD, CHROMIUM, CHROMIUM_ARGS, comparableResults, ConsoleWorkspace, freePort } from '../helpers/console.js';
 import { startIdentityProvider, type TestIdentityProvider } from '../helpers/oidc-provider.js';
@@ -168,7 +171,7 @@ describe('the console in a real browser', () => {
     await shot(page, 'plan-cell');
   });
 
-  it('applies it with live progress, and offers the results and the credential report once', async () => {
+  it('applies it, and offers the results (as the CLI writes them) and the credential report once', async () => {
     await page.goto(page.url().replace(/[?#].*$/, ''));
     await page.click('button:has-text("Apply this plan")');
     await page.waitForSelector('h1:has-text("Applied")');
@@ -287,5 +290,41 @@ describe('the console in a real browser', () => {
     expect(log).not.toMatch(/token=|password"?:|correct horse|billing admin passphrase/i);
     const cookies = (await admin.cookies()).map((c) => c.value);
     for (const value of cookies) expect(log).not.toContain(decodeURIComponent(value).split('.')[0]!);
+  });
+
+  it('shows a running apply live: the page follows its progress and shows the outcome when it ends', async () => {
+    // A console of its own that shows progress at once, and a run holding the store's lock, so the
+    // apply is still waiting when its page first shows.
+    const port = await freePort();
+    const live = await buildConsoleApp({ storeLocation: ws.store, publicUrl: `http://127.0.0.1:${port}`, workDir: tempDir(), maxInputMb: 10, lockTimeoutSeconds: 20, invitationDays: 30, sessionIdleMinutes: 30, secretMinutes: 15, keepHours: 1, trustProxy: false, settleMs: 0, log: createLogger({}) });
+    await live.app.listen({ host: '127.0.0.1', port });
+    const ctx = await browser.newContext();
+    const p = await ctx.newPage();
+    try {
+      await p.goto(`http://127.0.0.1:${port}/sign-in`);
+      await p.fill('#email', ADMIN);
+      await p.fill('#password', ADMIN_PASSWORD);
+      await p.click('button:has-text("Sign in")');
+      const csv = join(ws.dir, 'resellers.csv');
+      writeFileSync(csv, 'Reseller MPN ID,Reseller Name,Contact Email,Partnership\n7002001,Live Progress,live@x.example,active\n');
+      await p.goto(`http://127.0.0.1:${port}/upload`);
+      await p.setInputFiles('input[type=file]', csv);
+      await p.click('button:has-text("Read the file")');
+      await p.waitForSelector('h1:has-text("Plan of resellers.csv")');
+
+      const lock = await FileLock.acquire(ws.store, { timeoutSeconds: 0 });
+      const polled = p.waitForRequest((r) => /\/jobs\/[\w-]+\/progress$/.test(r.url()));
+      await p.click('button:has-text("Apply this plan")');
+      await p.waitForSelector('h1:has-text("Applying the plan")');
+      expect(await p.getAttribute('[data-progress-url]', 'role')).toBe('status');
+      await polled;
+      await shot(p, 'progress');
+      await lock.release();
+      await p.waitForSelector('h1:has-text("Applied")', { timeout: 20_000 });
+      expect(await p.textContent('main')).toContain('7002001.eml');
+    } finally {
+      await ctx.close();
+      await live.close();
+    }
   });
 });
