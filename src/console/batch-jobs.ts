@@ -82,7 +82,7 @@ export interface BatchJobsConfig {
 
 function failureOf(error: unknown): JobFailure {
   if (error instanceof StalePlanError) return { message: error.message, status: 409 };
-  if (error instanceof StoreLockedError) return { message: `${error.message.replace(/; wait for it.*$/, '')}: the store is busy with another run; try again in a moment`, status: 409 };
+  if (error instanceof StoreLockedError) return { message: `${error.message.replace(/; wait for it.*$/, '')}; apply the plan again once that run has finished`, status: 409 };
   if (error instanceof InputFileError || error instanceof UsageError || error instanceof PruneRefusedError) return { message: error.message, status: 400 };
   if (error instanceof TiersyncError) return { message: error.message, status: 500 };
   return { message: 'Internal error: the run stopped; nothing was applied. The server log has the details', status: 500 };

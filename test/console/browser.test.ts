@@ -110,6 +110,8 @@ describe('the console in a real browser', () => {
   });
 
   it('plans and applies the partners workbook; resellers accept from the links in their drafts', async () => {
+    await page.goto(`${ws.url}/upload`);
+    await shot(page, 'upload');
     await upload(page, PARTNERS);
     expect(await page.textContent('h1')).toBe('Plan of partners.xlsx');
     await page.click('button:has-text("Apply this plan")');
