@@ -40,8 +40,10 @@ button, .button { display: inline-block; font: inherit; font-weight: 600; paddin
 button:hover, .button:hover { filter: brightness(1.1); }
 fieldset { border: 1px solid var(--line); border-radius: 6px; margin: 1rem 0; padding: .5rem 1rem; background: #fff; }
 legend { font-weight: 700; padding: 0 .3rem; }
-.check { margin: .4rem 0; }
-.check label { margin: 0 .4rem 0 .3rem; }
+.card p.check { display: grid; grid-template-columns: 1.6rem 1fr; align-items: baseline; margin: .45rem 0; }
+.card p.check > label { display: inline; margin: 0; }
+.card p.check > .hint { grid-column: 2; }
+.card p.check > input { width: 1.05rem; height: 1.05rem; }
 .drop { border: 2px dashed #8c959f; border-radius: 8px; padding: 1.2rem; background: #fff; text-align: center; }
 .drop.over { border-color: var(--accent); background: #eaf2fb; }
 .drop label { display: block; margin-bottom: .5rem; }
