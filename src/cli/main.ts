@@ -17,6 +17,8 @@ import { runMigrateStore } from './migrate-store-command.js';
 import { applySavedPlan, runBatch } from '../run/run-batch.js';
 import { parseNowOption } from '../run/run-clock.js';
 import { runRefresh, runSandbox, runStatus } from './partner-center-command.js';
+import { runServe } from '../console/serve.js';
+import { runSetPassword } from '../console/set-password.js';
 
 interface GlobalArgs {
   store: string;
@@ -275,6 +277,41 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       async (a) => {
         exitCode = await runSandbox({ port: Number(a.port), host: String(a.host), ...(a.seed ? { seed: String(a.seed) } : {}), ...(a.rate ? { rate: Number(a.rate) } : {}), ...(a.credentialsFile ? { credentialsFile: String(a.credentialsFile) } : {}) });
       },
+    )
+    .command(
+      'serve',
+      'the web console: upload, plan and apply in a browser; runs, audit trail, users; the invitation acceptance page',
+      (y) =>
+        y
+          .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
+          .option('port', { type: 'number', default: 8080, describe: 'port to listen on' })
+          .option('public-url', { type: 'string', describe: 'the address users reach the console at (behind a reverse proxy: its https:// URL)' })
+          .option('oidc-issuer', { type: 'string', describe: 'OpenID Connect issuer for single sign-on; client ID and secret in TIERSYNC_OIDC_CLIENT_ID and TIERSYNC_OIDC_CLIENT_SECRET' })
+          .option('trust-proxy', { type: 'boolean', default: false, describe: 'behind a reverse proxy: take the client address from X-Forwarded-For' })
+          .option('session-idle-minutes', { type: 'number', default: 30, describe: 'sign a browser out after this long without a request' })
+          .option('secret-minutes', { type: 'number', default: 15, describe: 'delete a credential report or invitation draft from the server after this long' })
+          .example('$0 serve --store /srv/tiersync/tiersync.db --port 8080', ''),
+      run((ctx, a) =>
+        runServe(
+          ctx,
+          {
+            host: String(a.host),
+            port: Number(a.port),
+            ...(a.publicUrl ? { publicUrl: String(a.publicUrl) } : {}),
+            ...(a.oidcIssuer ? { oidcIssuer: String(a.oidcIssuer) } : {}),
+            trustProxy: Boolean(a.trustProxy),
+            sessionIdleMinutes: Number(a.sessionIdleMinutes),
+            secretMinutes: Number(a.secretMinutes),
+          },
+          env,
+        ),
+      ),
+    )
+    .command(
+      'users <action> <email>',
+      "users set-password EMAIL: set a user's console password (asked on the terminal, or read from standard input)",
+      (y) => y.positional('action', { choices: ['set-password'] as const }).positional('email', { type: 'string' }).example('$0 users set-password ops@contoso.example', ''),
+      run((ctx, a) => runSetPassword(ctx, String(a.email), { input: process.stdin, prompt: process.stderr })),
     )
     .command(
       'explain <code>',

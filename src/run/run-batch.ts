@@ -198,6 +198,11 @@ export async function applySavedPlan(ctx: RunContext, planPath: string, splitCre
     throw new UsageError(`${planPath} is not a plan saved by tiersync plan --save-plan`, { cause });
   }
   if (plan?.formatVersion !== PLAN_FORMAT_VERSION) throw new UsageError(`${planPath} is a plan of format ${String(plan?.formatVersion)}; this tiersync reads format ${PLAN_FORMAT_VERSION}. Plan again`);
+  return applyPlan(ctx, plan, splitCredentials);
+}
+
+/** Carry out a plan made earlier (saved by `plan --save-plan`, or kept by the console), if the store has not moved on since. */
+export async function applyPlan(ctx: RunContext, plan: SyncPlan, splitCredentials: boolean): Promise<ExitCode> {
   const store = await openStore(ctx.storeLocation, { write: true, lockTimeoutSeconds: ctx.lockTimeoutSeconds, onWarning: (m) => ctx.terminal.warn(m) });
   try {
     const info = await store.info();
@@ -362,5 +367,6 @@ export async function report(ctx: RunContext, plan: SyncPlan, run: RunInfo, file
     if (renewals.renewed || renewals.expired) ctx.terminal.print(`Renewals ${run.mode === 'plan' ? 'due' : 'applied'} by the clock: ${renewals.renewed} renewed, ${renewals.expired} expired (listed on the Summary sheet)`);
     ctx.terminal.print(`Results: ${path}`);
   }
+  ctx.onReport?.({ plan, run, resultsPath: path, credentials: written.credentials, invitations: written.invitations });
   return path;
 }

@@ -1,6 +1,19 @@
 import type { Logger } from '../log/logger.js';
+import type { SyncPlan } from '../plan/sync-plan.js';
+import type { RunInfo } from '../report/results-workbook.js';
 import type { Terminal } from '../report/terminal.js';
 import type { CountryRuleTable } from '../core/country-rules.js';
+
+/** What a run reported: its plan, how it ran, and where its files went (paths only: the contents may be secret). */
+export interface RunReport {
+  plan: SyncPlan;
+  run: RunInfo;
+  resultsPath: string;
+  /** Credential reports written by an apply. */
+  credentials: string[];
+  /** Invitation drafts written by an apply. */
+  invitations: string[];
+}
 
 /** What a run receives from its caller (the command line or the console), resolved once. */
 export interface RunContext {
@@ -35,4 +48,6 @@ export interface RunContext {
   env?: NodeJS.ProcessEnv;
   /** Partner Center's per-country rules, loaded once per run (templates/country-rules.json). */
   countryRules?: CountryRuleTable;
+  /** Optional: told each run's report once its results workbook is written (the console shows it). */
+  onReport?: (report: RunReport) => void;
 }

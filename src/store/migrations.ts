@@ -243,6 +243,19 @@ CREATE TABLE pc_journal (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'console passwords',
+    // Console sign-in (SPEC §8): a user's password as its scrypt hash, never the password. Not a record
+    // a plan reads: setting one moves no revision and records no batch.
+    sql: `
+CREATE TABLE user_passwords (
+  email TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

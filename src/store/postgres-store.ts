@@ -458,6 +458,17 @@ export class PostgresStore implements SyncStore {
     return this.holdsLock ? log : readOnlyJournal(log);
   }
 
+  async readPasswordHash(email: string): Promise<string | undefined> {
+    const value = (await this.rows('SELECT password_hash FROM user_passwords WHERE email = $1', [email]))[0]?.[0];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  async writePasswordHash(email: string, hash: string | null, at: string): Promise<void> {
+    if (!this.holdsLock) throw new StoreError('The store was opened for reading; setting a password needs the writer lock');
+    if (hash === null) await this.rows('DELETE FROM user_passwords WHERE email = $1', [email]);
+    else await this.rows('INSERT INTO user_passwords (email, password_hash, updated_at) VALUES ($1, $2, $3) ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, updated_at = EXCLUDED.updated_at', [email, hash, at]);
+  }
+
   /** Ending the session also releases the advisory lock, as the server does for a run that died. */
   async close(): Promise<void> {
     if (this.closed) return;

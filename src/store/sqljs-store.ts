@@ -597,6 +597,34 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     return rows(this.usable(), `SELECT ${BATCH_COLUMNS.join(', ')} FROM batches ORDER BY revision_after`).map(batchRecordOf);
   }
 
+  async readPasswordHash(email: string): Promise<string | undefined> {
+    const value = rows(this.usable(), 'SELECT password_hash FROM user_passwords WHERE email = ?', [email])[0]?.[0];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  async writePasswordHash(email: string, hash: string | null, at: string): Promise<void> {
+    if (!this.lock) throw new StoreError('The store was opened for reading; setting a password needs the writer lock');
+    const db = this.usable();
+    db.exec('BEGIN');
+    try {
+      if (hash === null) db.run('DELETE FROM user_passwords WHERE email = ?', [email]);
+      else db.run('INSERT INTO user_passwords (email, password_hash, updated_at) VALUES (?, ?, ?) ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at', [email, hash, at]);
+      db.exec('COMMIT');
+    } catch (error) {
+      this.file = undefined;
+      db.exec('ROLLBACK');
+      throw new StoreError(`The password could not be written to the store (${(error as Error).message})`, { cause: error });
+    }
+    try {
+      const { bytes, inPlace } = bytesToSave(db, this.file);
+      if (!inPlace) this.file = undefined;
+      await saveDurably(this.location, bytes);
+    } catch (error) {
+      this.poisoned = true;
+      throw new StoreError(`The store file ${this.location} could not be saved (${(error as Error).message}); the previous version is intact`, { cause: error });
+    }
+  }
+
   /**
    * Every table but the migration record, in storage order and in chunks, for `migrate-store`. Opened
    * with the writer lock, the store cannot change while it is copied.

@@ -132,6 +132,13 @@ export interface SyncStore {
   /** Audit records in sequence order, from `fromSeq` on. */
   readAudit(fromSeq?: number): AsyncIterable<AuditRecord>;
   listBatches(): Promise<BatchRecord[]>;
+  /** The console password hash of a user (by stored, lower-case email), if one was set. */
+  readPasswordHash(email: string): Promise<string | undefined>;
+  /**
+   * Set a user's console password hash, or clear it with null. Not a change any plan reads: the
+   * revision does not move and no batch is recorded. Durable on return; requires the writer lock.
+   */
+  writePasswordHash(email: string, hash: string | null, at: string): Promise<void>;
   /**
    * Optional: drop what the store holds in memory until it is next used (the file store: its whole
    * database, read from the file again then). Called between loading a snapshot and applying.
