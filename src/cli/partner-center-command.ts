@@ -54,11 +54,13 @@ export async function runRefresh(ctx: RunContext, form: 'open' | 'changes' | 'al
     const { now } = runClock(ctx, info, store.location);
     const session = await PartnerCenterSession.open(ctx, store, info, { write: true });
     try {
-      const recovered = await recoverJournal(store, session, { operator, now });
-      if (recovered.length) ctx.terminal.warn(`Resolved ${recovered.length} Partner Center write(s) an earlier run left unfinished`);
-      for (const path of await recoverPendingCredentials(ctx.outDir)) ctx.terminal.warn(`An earlier run stopped before writing its credential report: its passwords are now in ${path}`);
+      const passwords = await recoverPendingCredentials(ctx.outDir);
+      for (const path of passwords.reports) ctx.terminal.warn(`An earlier run stopped before writing its credential report: its passwords are now in ${path}`);
+      const recovered = await recoverJournal(store, session, { operator, now, recoveredPasswords: passwords.domains });
+      for (const item of recovered) ctx.terminal.warn(`Recovered ${item.operation} ${item.target}: ${item.found}; ${item.recorded}`);
       const started = Date.now();
       const summary = await refreshStore(ctx, store, session, { kind: form }, { operator, now });
+      await session.journal?.clear();
       const stats = session.stats();
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       ctx.log.info('refresh done', { event: 'refresh.done', form, observed: summary.observed, customers: summary.customersRead, calls: stats.calls, throttleWaitMs: Math.round(stats.throttling.waitMs), revisionAfter: summary.revisionAfter });

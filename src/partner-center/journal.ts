@@ -40,12 +40,21 @@ export interface JournalOutcome {
   at: string;
 }
 
+/** How a later run resolved an entry an earlier run left: kept until a run completes, so a resolution is reported even if the resolving run dies too. */
+export interface JournalResolution {
+  id: string;
+  found: string;
+  recorded: string;
+  at: string;
+}
+
 export interface JournalEntry {
   intent: JournalIntent;
   outcome?: JournalOutcome;
+  resolution?: JournalResolution;
 }
 
-type Line = ({ type: 'intent' } & JournalIntent) | ({ type: 'outcome' } & JournalOutcome);
+type Line = ({ type: 'intent' } & JournalIntent) | ({ type: 'outcome' } & JournalOutcome) | ({ type: 'resolved' } & JournalResolution);
 
 export function digestOf(request: unknown): string {
   return createHash('sha256').update(JSON.stringify(request ?? null)).digest('hex');
@@ -69,10 +78,14 @@ export class Journal {
       if (line.type === 'intent') {
         const { type: _t, ...intent } = line;
         journal.entries.set(intent.id, { intent });
-      } else {
+      } else if (line.type === 'outcome') {
         const { type: _t, ...outcome } = line;
         const entry = journal.entries.get(outcome.id);
         if (entry) entry.outcome = outcome;
+      } else {
+        const { type: _t, ...resolution } = line;
+        const entry = journal.entries.get(resolution.id);
+        if (entry) entry.resolution = resolution;
       }
     }
     return journal;
@@ -98,7 +111,14 @@ export class Journal {
     if (entry) entry.outcome = outcome;
   }
 
-  /** Every entry is in the store now: start afresh. */
+  /** Record how an earlier run's entry was resolved (its records are committed). */
+  async resolve(resolution: JournalResolution): Promise<void> {
+    await this.log.append(JSON.stringify({ type: 'resolved', ...resolution }));
+    const entry = this.entries.get(resolution.id);
+    if (entry) entry.resolution = resolution;
+  }
+
+  /** Every entry is in the store now, and the run's results say so: start afresh. */
   async clear(): Promise<void> {
     await this.log.clear();
     this.entries.clear();

@@ -263,15 +263,20 @@ export async function applyThroughPartnerCenter(plan: SyncPlan, ctx: RemoteApply
     }
     // Once created, the customer cannot be un-created: its order's failures are said on its row.
     try {
-      const template = await agreementTemplate();
-      const agreement = { primaryContact: { firstName: c.contactFirstName, lastName: c.contactLastName, email: c.contactEmail, ...(c.phone ? { phoneNumber: c.phone } : {}) }, templateId: template, dateAgreed: ctx.now, type: 'MicrosoftCustomerAgreement' };
-      await journaled('agreements.create', `customer:${c.domain}`, agreement, { change: unit.customer }, (intent) => createCustomerAgreement(ctx.client, tenantId, agreement, { requestId: intent.requestId }), () => ({ attested: true }));
+      await attest(c, tenantId);
       if (unit.subscriptions.length) await order(c.domain, tenantId, unit.subscriptions);
     } catch (error) {
       const failure = refusal(error);
       failAll(unit.subscriptions, failure);
       outcomes.set(unit.customer, { status: 'done', record: { ...c, tenantId, createdAt: ctx.now }, note: `Created in Partner Center, but its order failed: ${failure.message}` });
     }
+  };
+
+  /** The partner's attestation that the customer accepted the Microsoft Customer Agreement: needed before any purchase. */
+  const attest = async (c: CustomerRecord, tenantId: string): Promise<void> => {
+    const template = await agreementTemplate();
+    const agreement = { primaryContact: { firstName: c.contactFirstName, lastName: c.contactLastName, email: c.contactEmail, ...(c.phone ? { phoneNumber: c.phone } : {}) }, templateId: template, dateAgreed: ctx.now, type: 'MicrosoftCustomerAgreement' };
+    await journaled('agreements.create', `customer:${c.domain}`, agreement, { domain: c.domain, tenantId }, (intent) => createCustomerAgreement(ctx.client, tenantId, agreement, { requestId: intent.requestId }), () => ({ attested: true }));
   };
 
   const order = async (domain: string, tenantId: string, indexes: readonly number[]): Promise<void> => {
@@ -294,7 +299,18 @@ export async function applyThroughPartnerCenter(plan: SyncPlan, ctx: RemoteApply
       const fault = { code: String(e.errorCode ?? e.code ?? ''), description: String(e.errorDescription ?? e.description ?? '') };
       throw new UnitFailed(tiersyncCodeFor(400, fault), `Partner Center refused line ${lineError.id} of the order (code ${fault.code}): ${fault.description}`);
     }
-    const checkout = await journaled('carts.checkout', `order:${domain}`, { cartId: cart.id }, { changes: indexes, cartId: cart.id, domain, tenantId, planned }, (intent) => checkoutCart(ctx.client, tenantId, cart.id, { requestId: intent.requestId }), (r) => ({ orders: (r.orders ?? []).map((o) => o.id) }));
+    const checkoutOnce = () => journaled('carts.checkout', `order:${domain}`, { cartId: cart.id }, { changes: indexes, cartId: cart.id, domain, tenantId, planned }, (intent) => checkoutCart(ctx.client, tenantId, cart.id, { requestId: intent.requestId }), (r) => ({ orders: (r.orders ?? []).map((o) => o.id) }));
+    let checkout;
+    try {
+      checkout = await checkoutOnce();
+    } catch (error) {
+      // A customer created by a run that stopped before attesting its agreement: attest it now, then check out.
+      if (!(error instanceof PartnerCenterApiError) || error.tiersyncCode !== 'pc.customer-agreement-required') throw error;
+      const c = ctx.customers.get(domain);
+      if (!c) throw error;
+      await attest(c, tenantId);
+      checkout = await checkoutOnce();
+    }
     const orderErrors = checkout.orderErrors ?? [];
     if (!(checkout.orders ?? []).length) {
       const e = orderErrors[0] as { code?: unknown; description?: unknown } | undefined;

@@ -40,8 +40,10 @@ export async function connectRun(ctx: RunContext, store: SyncStore, info: StoreI
   let recovered: RecoveredItem[] = [];
   let recoveredCredentialReports: string[] = [];
   if (options.write) {
-    recovered = await recoverJournal(store, session, run);
-    recoveredCredentialReports = await recoverPendingCredentials(ctx.outDir);
+    // Passwords first: the journal's recovery then knows which of them reached tiersync.
+    const passwords = await recoverPendingCredentials(ctx.outDir);
+    recoveredCredentialReports = passwords.reports;
+    recovered = await recoverJournal(store, session, { ...run, recoveredPasswords: passwords.domains });
     for (const path of recoveredCredentialReports) ctx.terminal.warn(`An earlier run stopped before writing its credential report: its passwords are now in ${path}`);
     if (recovered.length) ctx.terminal.warn(`Resolved ${recovered.length} Partner Center write(s) an earlier run left unfinished (see the Recovered sheet)`);
   }

@@ -264,19 +264,21 @@ function parseCsvLine(line: string): string[] {
  * Pending credentials files an earlier run left (it stopped before writing its report): each becomes
  * a credential report. Returns the reports written.
  */
-export async function recoverPendingCredentials(outDir: string): Promise<string[]> {
+export async function recoverPendingCredentials(outDir: string): Promise<{ reports: string[]; domains: Set<string> }> {
   let names: string[];
   try {
     names = await fs.readdir(outDir);
   } catch {
-    return [];
+    return { reports: [], domains: new Set() };
   }
   const written: string[] = [];
+  const domains = new Set<string>();
   for (const name of names.filter((n) => n.endsWith('.credentials.pending.csv'))) {
     const path = join(outDir, name);
     const lines = (await fs.readFile(path, 'utf8')).split('\n').slice(1).filter(Boolean);
     const credentials: IssuedCredential[] = lines.map((l) => {
       const [domain = '', companyName = '', tenantId = '', adminUserName = '', temporaryPassword = '', reseller = '', createdAt = ''] = parseCsvLine(l);
+      domains.add(domain);
       return { domain, companyName, tenantId, adminUserName, temporaryPassword, resellerMpnId: reseller || null, createdAt };
     });
     const staged = new StagedSecretFiles();
@@ -285,7 +287,7 @@ export async function recoverPendingCredentials(outDir: string): Promise<string[
     await fs.rm(path, { force: true });
     written.push(...staged.paths);
   }
-  return written;
+  return { reports: written, domains };
 }
 
 /**
@@ -294,25 +296,33 @@ export async function recoverPendingCredentials(outDir: string): Promise<string[
  * MS-RequestId (Partner Center answers a repeated request as it answered the first), or read back
  * where a repeat is not safe. Commits what it found, clears the journal, and returns the Recovered rows.
  */
-export async function recoverJournal(store: SyncStore, session: PartnerCenterSession, run: { operator: string; now: string }): Promise<RecoveredItem[]> {
+export async function recoverJournal(store: SyncStore, session: PartnerCenterSession, run: { operator: string; now: string; recoveredPasswords?: ReadonlySet<string> }): Promise<RecoveredItem[]> {
   const journal = session.journal;
   if (!journal || !journal.size) return [];
   const entries = journal.leftOver();
+  // Resolved by an earlier recovery that did not get to report it: reported again, not redone.
+  const resolved = entries.filter((e) => e.resolution);
+  const open = entries.filter((e) => !e.resolution);
   const info = await store.info();
   const snapshot = await store.loadSnapshot({ customers: 'all', subscriptionsOfCustomers: 'all', subscriptionIds: [] });
   const customers = new Map(snapshot.customers.map((c) => [c.domain, c]));
   const subscriptions = new Map(snapshot.subscriptions.map((s) => [s.subscriptionId, s]));
   const observed: Observed[] = [];
-  const items: RecoveredItem[] = [];
-  for (const entry of entries) items.push(await recoverEntry(entry, session, snapshot, customers, subscriptions, observed, run.now));
+  const items: RecoveredItem[] = resolved.map(({ intent, resolution }) => ({ operation: intent.operation, target: intent.target, requestId: intent.requestId, startedAt: intent.at, found: resolution!.found, recorded: resolution!.recorded }));
+  const fresh: Array<{ entry: JournalEntry; item: RecoveredItem }> = [];
+  for (const entry of open) fresh.push({ entry, item: await recoverEntry(entry, session, snapshot, customers, subscriptions, observed, run.now, run.recoveredPasswords ?? new Set()) });
   if (observed.length) {
     const batchId = randomUUID();
     const { ops, audit } = observedBatch(observed, batchId, run.operator, run.now, 'Partner Center (recovered journal)');
     for (const a of audit) a.action = 'recovered';
     await store.commit({ expectedRevision: info.revision, ops, audit, batch: { batchId, mode: 'recover', operator: run.operator, startedAt: run.now, finishedAt: run.now, inputs: [], counts: { Recovered: { recorded: observed.length } }, revisionBefore: info.revision, details: { recovered: items.length } } });
   }
-  // An entry that could not be resolved stays for the next run; resolving again is safe (it reads first).
-  if (items.every((i) => !i.found.startsWith('could not be resolved'))) await journal.clear();
+  // Resolved entries stay in the journal, marked, until this run's results have reported them (the run's end clears it);
+  // one that could not be resolved stays open for the next run (resolving again reads first).
+  for (const { entry, item } of fresh) {
+    if (!item.found.startsWith('could not be resolved')) await journal.resolve({ id: entry.intent.id, found: item.found, recorded: item.recorded, at: run.now });
+    items.push(item);
+  }
   return items;
 }
 
@@ -324,6 +334,7 @@ async function recoverEntry(
   subscriptions: Map<string, SubscriptionRecord>,
   observed: Observed[],
   now: string,
+  recoveredPasswords: ReadonlySet<string>,
 ): Promise<RecoveredItem> {
   const { intent, outcome } = entry;
   const base = { operation: intent.operation, target: intent.target, requestId: intent.requestId, startedAt: intent.at };
@@ -351,7 +362,7 @@ async function recoverEntry(
         const after: CustomerRecord = { ...record, tenantId, createdAt: record.createdAt || now };
         customers.set(after.domain, after);
         observed.push({ entity: 'customer', key: after.domain, before: null, after, fields: [] });
-        const password = result?.tenantId ? 'its password is in the pending credentials file if it reached tiersync' : 'its temporary password was lost with the crash: reset it in the Microsoft 365 admin center (Users → Reset password)';
+        const password = recoveredPasswords.has(record.domain) ? 'its password is in the recovered credential report' : 'its temporary password was lost with the crash: reset it in the Microsoft 365 admin center (Users → Reset password)';
         return { ...base, found: `customer ${tenantId} exists in Partner Center`, recorded: `customer ${after.domain} recorded; ${password}` };
       }
       case 'carts.checkout': {

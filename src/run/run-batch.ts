@@ -288,17 +288,19 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
   }
   ctx.terminal.clearProgress();
   await staged.publish();
-  // Committed: what the journal and the pending credentials file held is in the store and the report now.
-  if (run.connected) await run.connected.session.journal?.clear();
+  // Committed: the pending credentials file's passwords are in the report now.
   await remote?.pendingCredentials.remove();
   // The run is committed: the store is closed before the results are written, which releases the
   // writer lock and, for the file store, the in-memory database (at a million rows, gigabytes that
   // would otherwise stay alive, and keep the garbage collector busy, while the results are written).
-  await store.close();
+  // A connected run keeps it: its journal is cleared once the results say what was recovered.
+  if (!run.connected) await store.close();
   collectBetweenStages();
   ctx.log.info('changes committed', { event: 'apply.done', batchId: run.batchId, changes: plan.changes.length, revisionBefore: applied.revisionBefore, revisionAfter: applied.revisionAfter, memory: memoryFields() });
   const credentialReports = staged.paths.filter((p) => p.endsWith('.xlsx'));
   await report(ctx, plan, runInfo(applied.revisionAfter), run.files, applied, { credentials: credentialReports, invitations: staged.paths.filter((p) => p.endsWith('.eml')) });
+  // What the journal held is in the store, and what was recovered is on the results' Recovered sheet: start afresh.
+  if (run.connected) await run.connected.session.journal?.clear();
   if (credentialReports.length) {
     // Where they are (never what they hold): an unattended --quiet run's log still tells someone.
     ctx.log.info('credential reports written', { event: 'credentials.written', accounts: applied.credentials.length, files: credentialReports });

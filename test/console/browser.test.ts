@@ -117,7 +117,7 @@ describe('the console in a real browser', () => {
     await page.click('button:has-text("Apply this plan")');
     await page.waitForSelector('h1:has-text("Applied")');
     const drafts = await page.$$eval('a[href^="/downloads/"]', (as) => as.map((a) => a.textContent ?? '').filter((t) => t.endsWith('.eml')));
-    expect(drafts.sort()).toEqual(['4811021.eml', '4811022.eml', '5230417.eml', '6029384.eml', '7340112.eml']);
+    expect(drafts.sort()).toEqual(['4811021.eml', '4811022.eml', '5230417.eml', '60293.eml', '7340112.eml']);
 
     const reseller = await browser.newContext();
     const resellerPage = await reseller.newPage();

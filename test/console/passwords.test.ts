@@ -28,7 +28,7 @@ describe('console passwords', () => {
   for (const backend of STORES) {
     it(`stores a hash per user without moving the revision (${backend})`, async () => {
       const location = backend === 'postgres' ? await createTestDatabase('pw') : join(mkdtempSync(join(tmpdir(), 'tiersync-pw-')), 'store.db');
-      await initStore(location, { provider: { mpnId: '1000001', name: 'Contoso', portalUrl: 'http://localhost:8080' }, admin: ADMIN, offers: [], now: NOW, operator: ADMIN.email });
+      await initStore(location, { provider: { mpnId: '1000001', name: 'Contoso', portalUrl: 'http://localhost:8080' }, admin: ADMIN, offers: [], now: NOW, operator: ADMIN.email, clock: 'system' });
       const writer = await openStore(location, { write: true, lockTimeoutSeconds: 0 });
       const revision = (await writer.info()).revision;
       expect(await writer.readPasswordHash(ADMIN.email)).toBeUndefined();

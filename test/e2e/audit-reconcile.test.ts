@@ -90,8 +90,12 @@ describe('audit trail', () => {
       ALTER TABLE audit_v1 RENAME TO audit;
       CREATE INDEX audit_batch ON audit (batch_id);
       DELETE FROM schema_migrations WHERE version >= 2;`);
-    // And the rest of the schema back to what it was then (migration 4, Partner Center's current rules, undone).
+    // And the rest of the schema back to what it was then (migrations 4 and 5, Partner Center's current rules and connected stores, undone).
     await w.sql(`
+      ALTER TABLE store_meta DROP COLUMN partner_center;
+      ALTER TABLE store_meta DROP COLUMN last_refresh_at;
+      DROP TABLE pending_orders;
+      DROP TABLE pc_journal;
       ALTER TABLE store_meta DROP COLUMN clock;
       ALTER TABLE store_meta DROP COLUMN last_run_at;
       ALTER TABLE offers DROP COLUMN terms;

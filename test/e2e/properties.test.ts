@@ -7,14 +7,17 @@ import { readWorkbook, writeWorkbook, type Cell } from '../helpers/workbooks.js'
 
 const OFFERS = ['CFQ7TTC0LH18:0001', 'CFQ7TTC0LFLX:0001', 'CFQ7TTC0LH16:0001'];
 
-/** A random valid order batch: distinct customers, each with distinct (offer, nickname) subscriptions. */
+/**
+ * A random valid order batch: distinct customers, each with distinct (offer, nickname) subscriptions.
+ * At most 100 seats a subscription: a customer's three nicknames of one offer stay within its pooled 300.
+ */
 const batchArb = fc
   .uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{2,12}$/), { minLength: 1, maxLength: 6 })
   .chain((domains) =>
     fc.record({
       customers: fc.constant(domains.map((d) => customer(d))),
       subscriptions: fc
-        .uniqueArray(fc.tuple(fc.constantFrom(...domains), fc.constantFrom(...OFFERS), fc.constantFrom('', 'a', 'b'), fc.integer({ min: 1, max: 300 })), {
+        .uniqueArray(fc.tuple(fc.constantFrom(...domains), fc.constantFrom(...OFFERS), fc.constantFrom('', 'a', 'b'), fc.integer({ min: 1, max: 100 })), {
           maxLength: 12,
           selector: ([d, o, n]) => `${d}|${o}|${n}`,
         })
