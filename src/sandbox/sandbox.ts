@@ -94,6 +94,8 @@ export interface AuthControls {
   /** Token requests fail with AADSTS50076 (MFA required) while true. */
   requireInteractiveMfa(required: boolean): void;
   rotateRefreshTokens: boolean;
+  /** Every access token and refresh token issued so far (for tests that prove none leaks). */
+  issuedSecrets(): string[];
 }
 
 export interface Sandbox {
@@ -399,6 +401,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     reissueRefreshToken: () => tokens.reissueRefreshToken(),
     revokeAccessTokens: () => tokens.revokeAccessTokens(),
     requireInteractiveMfa: (required) => { tokens.interactiveMfaRequired = required; },
+    issuedSecrets: () => tokens.issuedSecrets(),
     get rotateRefreshTokens() { return tokens.rotate; },
     set rotateRefreshTokens(value: boolean) { tokens.rotate = value; },
   };
