@@ -8,6 +8,11 @@ import { readdirSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+if (process.argv.includes('--partner-center')) {
+  await import('./demo-partner-center.js');
+  process.exit(0);
+}
+
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'tiersync-out', 'demo');
 const store = join(out, 'tiersync.db');

@@ -49,4 +49,18 @@ describe('the README quick start', () => {
       expect(r.stdout + r.stderr).not.toContain(token);
     }
   });
+
+  it('npm run demo -- --partner-center runs the same job against the Partner Center sandbox', async () => {
+    const r = spawnSync('npm', ['run', 'demo', '--silent', '--', '--partner-center'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } });
+    expect(r.status).toBe(0);
+    const out = join(ROOT, 'tiersync-out', 'demo-partner-center');
+    expect(r.stdout).toContain('Partner Center sandbox (a simulation on this machine)');
+    const orders = await readWorkbook(join(out, 'orders.results.xlsx'));
+    expect(orders.Customers!.filter((c) => c.Result === 'created')).toHaveLength(13);
+    expect(statSync(join(out, 'orders.credentials.xlsx')).mode & 0o777).toBe(0o600);
+    const changes = (await readWorkbook(join(out, 'changes.results.xlsx'))).Subscriptions!;
+    expect(changes.find((s) => s['Customer Domain'] === 'contosobikes')).toMatchObject({ Result: 'rejected', Code: 'pc.quantity-decrease-window' });
+    expect(String(changes.find((s) => s['Customer Domain'] === 'contosobikes')!.Message)).toContain('800090');
+    expect(readFileSync(join(out, 'invitations', '7340112.eml'), 'utf8')).toContain('partner.microsoft.com/dashboard');
+  });
 });
