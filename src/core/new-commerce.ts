@@ -72,6 +72,8 @@ export function refundableAdditions(s: Pick<SubscriptionRecord, 'seatAdditions' 
 }
 
 export function refundableSeats(s: Pick<SubscriptionRecord, 'seatAdditions' | 'quantity' | 'termStart'>, now: string): number {
+  // Nearly every record: all seats added at the term start (asked for on every row a results workbook writes back).
+  if (s.seatAdditions === null) return s.termStart && Date.parse(s.termStart) + REFUND_WINDOW_MS > Date.parse(now) ? s.quantity : 0;
   return refundableAdditions(s, now).reduce((n, a) => n + a.quantity, 0);
 }
 

@@ -12,10 +12,6 @@ import {
 } from '../core/entities.js';
 import type { StoreSnapshot } from '../store/sync-store.js';
 
-function seatPoolKey(customerDomain: string, offerId: string): string {
-  return [customerDomain, offerKey(offerId)].join('|');
-}
-
 /**
  * The store as the plan sees it while it walks the batch: the snapshot, overlaid with every change
  * accepted so far, so a later row sees what an earlier one creates (an offer, a customer).
@@ -37,7 +33,7 @@ export class WorkingState {
    * Seats of the active subscriptions of each customer and offer (`seatPoolKey`): Partner Center's
    * seat limits are per customer tenant, pooled across its subscriptions of one offer (SPEC §1.5).
    */
-  private readonly seatPools = new Map<string, number>();
+  private readonly seatPools = new Map<string, Map<string, number>>();
 
   constructor(snapshot: StoreSnapshot) {
     this.provider = snapshot.info.provider;
@@ -77,13 +73,16 @@ export class WorkingState {
 
   /** Seats of the customer's active subscriptions of the offer, in the state so far. */
   pooledSeats(customerDomain: string, offerId: string): number {
-    return this.seatPools.get(seatPoolKey(customerDomain, offerId)) ?? 0;
+    return this.seatPools.get(customerDomain)?.get(offerKey(offerId)) ?? 0;
   }
 
+  /** By customer, then offer: no key string made per subscription (a million of them at full scale). */
   private addSeats(record: SubscriptionRecord, sign: 1 | -1): void {
     if (record.status !== 'active' || !record.quantity) return;
-    const key = seatPoolKey(record.customerDomain, record.offerId);
-    this.seatPools.set(key, (this.seatPools.get(key) ?? 0) + sign * record.quantity);
+    let pools = this.seatPools.get(record.customerDomain);
+    if (!pools) this.seatPools.set(record.customerDomain, (pools = new Map()));
+    const key = offerKey(record.offerId);
+    pools.set(key, (pools.get(key) ?? 0) + sign * record.quantity);
   }
 
   /** The reseller whose CSP tenant this is: a few hundred resellers, looked up on the rare row that names a tenant. */

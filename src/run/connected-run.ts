@@ -106,7 +106,11 @@ export async function connectRun(ctx: RunContext, store: SyncStore, info: StoreI
         country: snapshot.resellers.find((x) => x.country)?.country ?? 'US',
         onCredential: (c) => pending.add(c as IssuedCredential),
         provisioningWaitMs: ctx.partnerCenter?.provisioningWaitMs ?? 30_000,
-        onProgress: (done, total) => ctx.terminal.progress('Partner Center', done, total, started),
+        // The console's job page and the terminal show how far Partner Center is, and how long its throttling held the run.
+        onProgress: (done, total) => {
+          const waited = session.stats().throttling.waitMs;
+          ctx.terminal.progress(waited >= 1000 ? `Partner Center (${Math.round(waited / 1000)} s waiting on throttling so far)` : 'Partner Center', done, total, started);
+        },
       });
       ctx.terminal.clearProgress();
       await pending.close();
