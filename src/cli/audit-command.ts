@@ -1,10 +1,10 @@
+import { writeAuditWorkbook } from '../report/audit-workbook.js';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import { canonicalJson, verifyAuditChain, type AuditRecord } from '../core/audit-chain.js';
+import { verifyAuditChain, type AuditRecord } from '../core/audit-chain.js';
 import { EXIT, type ExitCode } from '../core/exit-codes.js';
 import { UsageError } from '../core/errors.js';
 import { ENTITIES } from '../core/entities.js';
-import { createWorkbookWriter, streamTable } from '../report/xlsx-table.js';
 import type { RunContext } from '../run/run-context.js';
 import { openStore } from '../run/store-factory.js';
 import { runClock } from '../run/run-clock.js';
@@ -51,23 +51,9 @@ export async function runAuditExport(ctx: RunContext, outFile: string, filter: A
     // A read takes --now only where a write would: a store made with --simulated-clock.
     runClock(ctx, await store.info(), store.location);
     const keep = (r: AuditRecord) => (!filter.batch || r.batchId === filter.batch) && (!since || r.at >= since) && (!filter.entity || r.entity === filter.entity);
-    const rows: unknown[][] = [];
-    for await (const r of store.readAudit()) {
-      if (keep(r)) rows.push([r.seq, r.batchId, r.at, r.operator, r.entity, r.key, r.action, r.before === null ? '' : canonicalJson(r.before), r.after === null ? '' : canonicalJson(r.after), r.inputName, r.inputSha256, r.prevHash, r.hash]);
-    }
-    const batches = (await store.listBatches()).filter((b) => !filter.batch || b.batchId === filter.batch);
     await fs.mkdir(dirname(outFile), { recursive: true });
-    const workbook = createWorkbookWriter(outFile);
-    await streamTable(workbook, 'Audit', ['Seq', 'Batch ID', 'Time', 'Operator', 'Entity', 'Key', 'Action', 'Before', 'After', 'Input', 'Input SHA-256', 'Previous Hash', 'Hash'], rows, { widths: [8, 38, 26, 30, 14, 38, 10, 60, 60, 24, 66, 66, 66] });
-    await streamTable(
-      workbook,
-      'Batches',
-      ['Batch ID', 'Mode', 'Operator', 'Started', 'Finished', 'Inputs', 'Counts', 'Revision Before', 'Revision After'],
-      batches.map((b) => [b.batchId, b.mode, b.operator, b.startedAt, b.finishedAt, b.inputs.map((i) => `${i.name} (${i.sha256})`).join('\n'), canonicalJson(b.counts), b.revisionBefore, b.revisionAfter]),
-      { widths: [38, 14, 30, 26, 26, 60, 60, 16, 16] },
-    );
-    await workbook.commit();
-    ctx.terminal.print(`Exported ${rows.length} audit record(s) and ${batches.length} batch(es) to ${outFile}`);
+    const written = await writeAuditWorkbook(outFile, store, { keep, batch: (id) => !filter.batch || id === filter.batch });
+    ctx.terminal.print(`Exported ${written.records} audit record(s) and ${written.batches} batch(es) to ${outFile}`);
     return EXIT.ok;
   } finally {
     await store.close();

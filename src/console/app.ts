@@ -1,3 +1,4 @@
+import { writeAuditWorkbook } from '../report/audit-workbook.js';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart, { type MultipartFile } from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { canonicalJson, verifyAuditChain, type AuditRecord } from '../core/audit-chain.js';
+import { verifyAuditChain, type AuditRecord } from '../core/audit-chain.js';
 import { TiersyncError, UsageError } from '../core/errors.js';
 import type { UserRecord } from '../core/entities.js';
 import { userKey } from '../core/entities.js';
@@ -17,7 +18,6 @@ import type { Logger } from '../log/logger.js';
 import { SHEET_KINDS, type SheetKind } from '../normalize/columns.js';
 import { ROW_RESULTS, type RowResult } from '../plan/sync-plan.js';
 import { unpackRunReport } from '../report/run-record.js';
-import { createWorkbookWriter, streamTable } from '../report/xlsx-table.js';
 import { acceptInvitation, findAcceptableInvitation, isInvitationProblem, type InvitationProblem } from '../run/accept-invitation.js';
 import { report } from '../run/run-batch.js';
 import type { RunContext } from '../run/run-context.js';
@@ -648,23 +648,9 @@ export async function buildConsoleApp(config: ConsoleConfig): Promise<ConsoleApp
         reply,
         (dir) =>
           reader.read(async (store) => {
-            // The columns of `tiersync audit export`, so both exports read alike.
-            const rows: unknown[][] = [];
-            for await (const r of store.readAudit()) {
-              if (keep(r)) rows.push([r.seq, r.batchId, r.at, r.operator, r.entity, r.key, r.action, r.before === null ? '' : canonicalJson(r.before), r.after === null ? '' : canonicalJson(r.after), r.inputName, r.inputSha256, r.prevHash, r.hash]);
-            }
-            const batches = (await store.listBatches()).filter((b) => !filter.batch || b.batchId.startsWith(filter.batch.toLowerCase()));
+            // The same workbook as `tiersync audit export`.
             const path = join(dir, 'audit.xlsx');
-            const workbook = createWorkbookWriter(path);
-            await streamTable(workbook, 'Audit', ['Seq', 'Batch ID', 'Time', 'Operator', 'Entity', 'Key', 'Action', 'Before', 'After', 'Input', 'Input SHA-256', 'Previous Hash', 'Hash'], rows, { widths: [8, 38, 26, 30, 14, 38, 10, 60, 60, 24, 66, 66, 66] });
-            await streamTable(
-              workbook,
-              'Batches',
-              ['Batch ID', 'Mode', 'Operator', 'Started', 'Finished', 'Inputs', 'Counts', 'Revision Before', 'Revision After'],
-              batches.map((b) => [b.batchId, b.mode, b.operator, b.startedAt, b.finishedAt, b.inputs.map((i) => `${i.name} (${i.sha256})`).join('\n'), canonicalJson(b.counts), b.revisionBefore, b.revisionAfter]),
-              { widths: [38, 14, 30, 26, 26, 60, 60, 16, 16] },
-            );
-            await workbook.commit();
+            await writeAuditWorkbook(path, store, { keep, batch: (id) => !filter.batch || id.startsWith(filter.batch.toLowerCase()) });
             return path;
           }),
         () => `audit-${now().toISOString().slice(0, 10)}.xlsx`,

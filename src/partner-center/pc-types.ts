@@ -301,6 +301,8 @@ export interface AuditRecord {
   operationType?: string;
   operationStatus?: string;
   operationDate?: string;
+  /** The app that made the change (its client ID), as Partner Center records it. */
+  applicationId?: string;
   customizedData?: Array<{ key: string; value: string }>;
   [field: string]: unknown;
 }

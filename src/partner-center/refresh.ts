@@ -34,6 +34,9 @@ export interface RefreshResult {
   customersRead: number;
 }
 
+/** Customers whose subscriptions are read at once: more than the client's concurrency keeps its queue full. */
+const READS_AT_ONCE = 20;
+
 export class Refresher {
   private readonly storedCustomers = new Map<string, CustomerRecord>();
   private readonly byTenant = new Map<string, CustomerRecord>();
@@ -46,6 +49,8 @@ export class Refresher {
     private readonly client: PartnerCenterClient,
     private readonly base: RefreshBase,
     private readonly now: string,
+    /** tiersync's own app (its client ID): the activity log's records of its writes are already in the store. */
+    private readonly ownApplicationId?: string,
   ) {
     for (const c of base.customers) {
       this.storedCustomers.set(c.domain, c);
@@ -98,12 +103,19 @@ export class Refresher {
     }
   }
 
-  /** The subscriptions of these customers (one page each), compared with the store's. */
+  /** The subscriptions of these customers (one page each), compared with the store's; as many at once as the client's queue allows. */
   async customers(domains: Iterable<string>): Promise<void> {
+    const known: CustomerRecord[] = [];
     for (const domain of new Set(domains)) {
       const customer = this.storedCustomers.get(domain);
-      if (customer?.tenantId) await this.subscriptionsOf(customer);
+      if (customer?.tenantId) known.push(customer);
     }
+    await this.subscriptionsOfAll(known);
+  }
+
+  /** Read many customers' subscriptions in parallel (the client bounds what is in flight), in the given order of results. */
+  private async subscriptionsOfAll(customers: readonly CustomerRecord[]): Promise<void> {
+    for (let i = 0; i < customers.length; i += READS_AT_ONCE) await Promise.all(customers.slice(i, i + READS_AT_ONCE).map((c) => this.subscriptionsOf(c)));
   }
 
   /** The customers the activity log names since `since` (Partner Center keeps 90 days), read again. */
@@ -112,17 +124,17 @@ export class Refresher {
     const start = (since > floor ? since : floor).slice(0, 10);
     const tenants = new Set<string>();
     let records = 0;
-    for await (const page of listAuditRecords(this.client, { startDate: start, endDate: this.now.slice(0, 10) })) {
+    for await (const page of listAuditRecords(this.client, { startDate: start })) {
       for (const r of page.items) {
         records++;
         if (r.operationDate && r.operationDate < since) continue;
+        // tiersync's own writes: the store recorded them as it made them (or its journal will).
+        if (this.ownApplicationId && r.applicationId === this.ownApplicationId) continue;
         if (r.customerId) tenants.add(r.customerId.toLowerCase());
       }
     }
-    for (const tenant of tenants) {
-      const customer = this.byTenant.get(tenant);
-      if (customer) await this.subscriptionsOf(customer);
-    }
+    const customers = [...tenants].map((t) => this.byTenant.get(t)).filter((c): c is CustomerRecord => !!c);
+    await this.subscriptionsOfAll(customers);
     return records;
   }
 
@@ -131,16 +143,24 @@ export class Refresher {
    * interrupted full refresh stopped; `onPage` is told after each page (to checkpoint it).
    */
   async all(resume: { continuationToken?: string; done: ReadonlySet<string> }, onPage: (page: { continuationToken?: string; observed: Observed[]; domains: string[] }) => Promise<void>): Promise<void> {
+    // Progress is saved every few customers, with the token of the page they are on: a refresh killed
+    // mid-page lists that page again and skips the customers it had read.
+    let pageToken = resume.continuationToken;
     for await (const page of listCustomers(this.client, { size: 500, ...(resume.continuationToken ? { continuationToken: resume.continuationToken } : {}) })) {
-      const start = this.observed.length;
-      const domains: string[] = [];
+      const todo: CustomerRecord[] = [];
       for (const c of page.items) {
         const record = this.customerOf(c);
-        if (!record || resume.done.has(record.domain)) continue;
-        domains.push(record.domain);
-        await this.subscriptionsOf(record);
+        if (record && !resume.done.has(record.domain)) todo.push(record);
       }
-      await onPage({ ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}), observed: this.observed.slice(start), domains });
+      for (let i = 0; i < todo.length; i += READS_AT_ONCE) {
+        const chunk = todo.slice(i, i + READS_AT_ONCE);
+        const start = this.observed.length;
+        await Promise.all(chunk.map((c) => this.subscriptionsOf(c)));
+        await onPage({ ...(pageToken ? { continuationToken: pageToken } : {}), observed: this.observed.slice(start), domains: chunk.map((c) => c.domain) });
+      }
+      pageToken = page.continuationToken;
+      // The page read whole: its token moves on, even when none of its customers needed reading.
+      if (!todo.length || pageToken) await onPage({ ...(pageToken ? { continuationToken: pageToken } : {}), observed: [], domains: [] });
     }
   }
 

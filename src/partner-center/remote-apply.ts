@@ -1,3 +1,4 @@
+import type { IssuedCredential } from '../apply/apply-sync-plan.js';
 import type { ErrorCode } from '../core/error-codes.js';
 import { PartnerCenterUnavailableError } from '../core/errors.js';
 import { offerKey, type CustomerRecord, type PendingOrderRecord, type ResellerRecord, type SubscriptionRecord } from '../core/entities.js';
@@ -39,16 +40,6 @@ export type ChangeOutcome =
   | { status: 'failed'; code: ErrorCode; message: string }
   | { status: 'pending'; orderId: string; message: string };
 
-/** A new customer's first admin, as Partner Center returned it (once). */
-export interface PartnerCenterCredential {
-  domain: string;
-  companyName: string;
-  tenantId: string;
-  adminUserName: string;
-  temporaryPassword: string;
-  resellerMpnId: string | null;
-  createdAt: string;
-}
 
 export interface RemoteApplyContext {
   client: PartnerCenterClient;
@@ -61,7 +52,8 @@ export interface RemoteApplyContext {
   /** The provider's country: where the catalog's availabilities are looked up. */
   country: string;
   /** Called with each password as it arrives, and awaited (durably written) before its outcome is journaled. */
-  onCredential: (credential: PartnerCenterCredential) => Promise<void>;
+  /** A new customer's first admin, as Partner Center returned it (once). */
+  onCredential: (credential: IssuedCredential) => Promise<void>;
   /** How long to wait for an order's subscriptions to be provisioned before leaving it pending. */
   provisioningWaitMs: number;
   /** Between two looks at a provisioning order. */
@@ -212,7 +204,6 @@ export async function applyThroughPartnerCenter(plan: SyncPlan, ctx: RemoteApply
   const newCustomer = async (unit: Extract<Unit, { kind: 'new-customer' }>): Promise<void> => {
     const change = plan.changes[unit.customer]! as Extract<Change, { entity: 'customer' }>;
     const c = change.after;
-    const all = [unit.customer, ...unit.subscriptions];
     const domain = `${c.domain}.onmicrosoft.com`;
     let tenantId: string;
     try {

@@ -63,7 +63,7 @@ function refundableText(record: SubscriptionRecord, now: string): string {
  */
 export function planSubscriptionRow(scope: RowScope<'Subscriptions'>, placeholderId: string): RowDecision {
   const row = scope.input.value!;
-  const { state, now } = scope.ctx;
+  const { state } = scope.ctx;
 
   let before: SubscriptionRecord | undefined;
   let id: string | undefined;

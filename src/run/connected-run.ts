@@ -1,4 +1,4 @@
-import type { IssuedCredential, RemoteOutcomes } from '../apply/apply-sync-plan.js';
+import type { RemoteOutcomes } from '../apply/apply-sync-plan.js';
 import { errorDiag } from '../core/diagnostics.js';
 import type { PartnerCenterUnavailableError } from '../core/errors.js';
 import { applyThroughPartnerCenter } from '../partner-center/remote-apply.js';
@@ -51,7 +51,7 @@ export async function connectRun(ctx: RunContext, store: SyncStore, info: StoreI
   let stateAsOf = info.lastRefreshAt;
   if (!ctx.partnerCenter?.noRefresh) {
     const snapshot = await store.loadSnapshot({ customers: options.domains, subscriptionsOfCustomers: options.domains, subscriptionIds: [] });
-    const refresher = new Refresher(session.client, snapshot, options.now);
+    const refresher = new Refresher(session.client, snapshot, options.now, session.applicationId);
     await refresher.resellers();
     await refresher.pendingOrders();
     await refresher.customers(options.domains);
@@ -104,7 +104,7 @@ export async function connectRun(ctx: RunContext, store: SyncStore, info: StoreI
         customers: new Map(snapshot.customers.map((c) => [c.domain, c])),
         resellers: new Map(snapshot.resellers.map((x) => [x.mpnId, x])),
         country: snapshot.resellers.find((x) => x.country)?.country ?? 'US',
-        onCredential: (c) => pending.add(c as IssuedCredential),
+        onCredential: (c) => pending.add(c),
         provisioningWaitMs: ctx.partnerCenter?.provisioningWaitMs ?? 30_000,
         // The console's job page and the terminal show how far Partner Center is, and how long its throttling held the run.
         onProgress: (done, total) => {

@@ -25,6 +25,8 @@ export class PartnerCenterSession {
     readonly client: PartnerCenterClient,
     readonly journal: Journal | undefined,
     readonly connection: NonNullable<StoreInfo['partnerCenter']>,
+    /** tiersync's app (its client ID, not a secret): how the activity log tells tiersync's own writes. */
+    readonly applicationId: string,
   ) {}
 
   /** `write`: the run holds the writer lock and may write (its journal is opened). */
@@ -42,7 +44,7 @@ export class PartnerCenterSession {
       logger: ctx.log,
     });
     const journal = options.write ? await Journal.open(store.journal()) : undefined;
-    return new PartnerCenterSession(client, journal, connection);
+    return new PartnerCenterSession(client, journal, connection, credentials.credentials.clientId);
   }
 
   stats(): PcStats {
@@ -111,13 +113,13 @@ export async function refreshStore(
 ): Promise<RefreshSummary> {
   const info = await store.info();
   const snapshot = await store.loadSnapshot({ customers: form.kind === 'targeted' ? form.domains : 'all', subscriptionsOfCustomers: form.kind === 'targeted' ? form.domains : form.kind === 'open' ? [] : 'all', subscriptionIds: [] });
-  const refresher = new Refresher(session.client, snapshot, run.now);
+  const refresher = new Refresher(session.client, snapshot, run.now, session.applicationId);
   await refresher.resellers();
   await refresher.pendingOrders();
   if (form.kind === 'targeted') await refresher.customers(form.domains);
   if (form.kind === 'changes') await refresher.changes(info.lastRefreshAt ?? new Date(Date.parse(run.now) - 89 * 86_400_000).toISOString());
   if (form.kind === 'all') {
-    const checkpoint = new RefreshCheckpoint(`${store.location.replace(/[^\w.-]/g, '_')}`, ctx.outDir);
+    const checkpoint = new RefreshCheckpoint(store.capabilities.serverSide ? join(ctx.outDir, `.${store.location.replace(/[^\w.-]/g, '_').slice(-80)}.refresh-checkpoint.jsonl`) : `${store.location}.refresh-checkpoint.jsonl`);
     const resume = await checkpoint.read();
     if (resume.done.size) ctx.terminal.info(`Resuming the full refresh: ${resume.done.size.toLocaleString('en-US')} customer(s) already read`);
     for (const o of resume.observed) refresher.observed.push(o);
@@ -129,8 +131,8 @@ export async function refreshStore(
   return { ...(await commitObserved(store, info.revision, refresher.observed, refresher.completedOrders, run, `${form.kind} refresh`)), customersRead: refresher.customersRead };
 }
 
+/** The refresh's findings, committed; a refresh that found nothing still records when it read Partner Center (the next `--changes` starts there). */
 async function commitObserved(store: SyncStore, revision: number, observed: readonly Observed[], completedOrders: readonly { orderId: string }[], run: { operator: string; now: string }, what: string): Promise<Omit<RefreshSummary, 'customersRead'>> {
-  if (!observed.length && !completedOrders.length) return { observed: 0, completedOrders: 0, revisionAfter: revision };
   const batchId = randomUUID();
   const { ops, audit } = observedBatch(observed, batchId, run.operator, run.now, `Partner Center (${what})`);
   for (const order of completedOrders) ops.push({ kind: 'upsert-pending-order', record: order as never });
@@ -155,10 +157,8 @@ async function commitObserved(store: SyncStore, revision: number, observed: read
  * there instead of reading again what it had read.
  */
 class RefreshCheckpoint {
-  private readonly path: string;
-  constructor(name: string, outDir: string) {
-    this.path = join(outDir, `.${name.slice(-80)}.refresh-checkpoint.jsonl`);
-  }
+  /** Beside a store file (found again whatever the working folder); in the output folder for a server store. */
+  constructor(private readonly path: string) {}
 
   async read(): Promise<{ continuationToken?: string; done: Set<string>; observed: Observed[] }> {
     const done = new Set<string>();
