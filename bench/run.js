@@ -6,6 +6,8 @@
 //   npm run bench -- --scale 0.1        # a quick version
 //   npm run bench -- --runs 5 --cases L-import,S-upload
 //   npm run bench -- --store postgres://user@host/db   # benchmark a server store (not reset between runs)
+//   npm run bench -- --connected        # also the connected cases (SPEC §7.5) against the sandbox: bench/connected.mjs
+//   npm run bench -- --cases connected  # only the connected cases (or name some: --cases C-apply,C-reapply); one round unless --runs
 //
 // Peak RSS: each child is started with `--import bench/rss-probe.mjs` (through NODE_OPTIONS), which
 // writes the process's own getrusage ru_maxrss when it exits: the kernel's peak for that process
@@ -18,6 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate, sizes } from './generate.mjs';
 import { acceptAll } from './accept-all.mjs';
+import { CONNECTED_CASES, printConnected, runConnected } from './connected.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -35,22 +38,32 @@ const TARGETS = {
 };
 
 function parseArgs(argv) {
-  const args = { scale: 1, runs: 3, cases: ALL_CASES, store: undefined, out: join(HERE, 'out') };
+  const args = { scale: 1, runs: 3, runsGiven: false, cases: ALL_CASES, casesGiven: false, connected: false, rate: undefined, killAt: 0.45, store: undefined, out: join(HERE, 'out') };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => inline ?? argv[++i];
     if (flag === '--scale') args.scale = Number(value());
-    else if (flag === '--runs') args.runs = Math.max(1, Number(value()));
-    else if (flag === '--cases') args.cases = value().split(',').map((c) => c.trim()).filter(Boolean);
+    else if (flag === '--runs') {
+      args.runs = Math.max(1, Number(value()));
+      args.runsGiven = true;
+    } else if (flag === '--cases') {
+      args.cases = value().split(',').map((c) => c.trim()).filter(Boolean).flatMap((c) => (c === 'connected' ? CONNECTED_CASES : [c]));
+      args.casesGiven = true;
+    } else if (flag === '--connected') args.connected = true;
+    else if (flag === '--rate') args.rate = Number(value());
+    else if (flag === '--kill-at') args.killAt = Number(value());
     else if (flag === '--store') args.store = value();
     else if (flag === '--out') args.out = resolve(value());
     else if (flag === '--help' || flag === '-h') {
-      console.log('node bench/run.js [--scale 1] [--runs 3] [--cases floor,L-import,L-rerun,S-upload,L-csv] [--store postgres://…] [--out bench/out]');
+      console.log(`node bench/run.js [--scale 1] [--runs 3] [--cases floor,L-import,L-rerun,S-upload,L-csv,${CONNECTED_CASES.join(',')}] [--connected] [--rate CALLS_PER_MINUTE] [--kill-at 0.45] [--store postgres://…] [--out bench/out]`);
       process.exit(0);
     } else throw new Error(`unknown option ${argv[i]}`);
   }
   if (!(args.scale > 0)) throw new Error('--scale must be a positive number');
-  for (const c of args.cases) if (!ALL_CASES.includes(c)) throw new Error(`unknown case ${c} (cases: ${ALL_CASES.join(', ')})`);
+  for (const c of args.cases) if (!ALL_CASES.includes(c) && !CONNECTED_CASES.includes(c)) throw new Error(`unknown case ${c} (cases: ${[...ALL_CASES, ...CONNECTED_CASES].join(', ')})`);
+  // The connected cases (bench/connected.mjs): with --connected, all of them besides the cases asked for; by name, those.
+  args.connectedCases = args.connected ? CONNECTED_CASES : args.cases.filter((c) => CONNECTED_CASES.includes(c));
+  args.cases = args.cases.filter((c) => ALL_CASES.includes(c));
   return args;
 }
 
@@ -149,6 +162,15 @@ const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toLocaleString('en-US', {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: build first (npm run build)');
+  if (args.cases.length) await localCases(args);
+  if (args.connectedCases.length) {
+    // A connected round takes minutes (its full refresh is paced by the rate): one unless --runs says otherwise.
+    const connected = { scale: args.scale, runs: args.runsGiven ? args.runs : 1, cases: args.connectedCases, out: args.out, rate: args.rate, killAt: args.killAt };
+    printConnected(connected, await runConnected(connected));
+  }
+}
+
+async function localCases(args) {
   const server = isServer(args.store);
   const dir = join(args.out, `scale-${args.scale}`);
   mkdirSync(dir, { recursive: true });
