@@ -17,8 +17,6 @@ import { runMigrateStore } from './migrate-store-command.js';
 import { applySavedPlan, runBatch } from '../run/run-batch.js';
 import { parseNowOption } from '../run/run-clock.js';
 import { runRefresh, runSandbox, runStatus } from './partner-center-command.js';
-import { runServe } from '../console/serve.js';
-import { runSetPassword } from '../console/set-password.js';
 
 interface GlobalArgs {
   store: string;
@@ -291,8 +289,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           .option('session-idle-minutes', { type: 'number', default: 30, describe: 'sign a browser out after this long without a request' })
           .option('secret-minutes', { type: 'number', default: 15, describe: 'delete a credential report or invitation draft from the server after this long' })
           .example('$0 serve --store /srv/tiersync/tiersync.db --port 8080', ''),
-      run((ctx, a) =>
-        runServe(
+      run(async (ctx, a) =>
+        // The console (and its web framework) loads only for this command: every other one starts without it.
+        (await import('../console/serve.js')).runServe(
           ctx,
           {
             host: String(a.host),
@@ -311,7 +310,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'users <action> <email>',
       "users set-password EMAIL: set a user's console password (asked on the terminal, or read from standard input)",
       (y) => y.positional('action', { choices: ['set-password'] as const }).positional('email', { type: 'string' }).example('$0 users set-password ops@contoso.example', ''),
-      run((ctx, a) => runSetPassword(ctx, String(a.email), { input: process.stdin, prompt: process.stderr })),
+      run(async (ctx, a) => (await import('../console/set-password.js')).runSetPassword(ctx, String(a.email), { input: process.stdin, prompt: process.stderr })),
     )
     .command(
       'explain <code>',

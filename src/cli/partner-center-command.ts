@@ -6,7 +6,7 @@ import { PartnerCenterSession, recoverJournal, recoverPendingCredentials, refres
 import { runClock } from '../run/run-clock.js';
 import type { RunContext } from '../run/run-context.js';
 import { openStore } from '../run/store-factory.js';
-import { runSandboxCommand, type SandboxCommandOptions } from '../sandbox/main.js';
+import type { SandboxCommandOptions } from '../sandbox/main.js';
 
 /**
  * `tiersync status` (SPEC §7.1): what the store is, its last refresh, its open journal entries; for a
@@ -77,6 +77,8 @@ export async function runRefresh(ctx: RunContext, form: 'open' | 'changes' | 'al
 
 /** `tiersync sandbox`: the local Partner Center simulation (SPEC §7.6), for tests and demos only. */
 export async function runSandbox(options: SandboxCommandOptions): Promise<ExitCode> {
+  // The sandbox is a test and demo tool: loaded only when asked for.
+  const { runSandboxCommand } = await import('../sandbox/main.js');
   const code = await runSandboxCommand(options);
   return code === 0 ? EXIT.ok : EXIT.fatal;
 }
