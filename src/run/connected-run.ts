@@ -34,7 +34,7 @@ export interface ConnectedRun {
   close(): Promise<void>;
 }
 
-export async function connectRun(ctx: RunContext, store: SyncStore, info: StoreInfo, options: { write: boolean; operator: string; now: string; domains: readonly string[] }): Promise<ConnectedRun> {
+export async function connectRun(ctx: RunContext, store: SyncStore, info: StoreInfo, options: { write: boolean; operator: string; now: string; domains: readonly string[]; refresh?: boolean }): Promise<ConnectedRun> {
   const session = await PartnerCenterSession.open(ctx, store, info, { write: options.write });
   const run = { operator: options.operator, now: options.now };
   let recovered: RecoveredItem[] = [];
@@ -49,7 +49,7 @@ export async function connectRun(ctx: RunContext, store: SyncStore, info: StoreI
   }
   let observed: Observed[] = [];
   let stateAsOf = info.lastRefreshAt;
-  if (!ctx.partnerCenter?.noRefresh) {
+  if (options.refresh !== false && !ctx.partnerCenter?.noRefresh) {
     const snapshot = await store.loadSnapshot({ customers: options.domains, subscriptionsOfCustomers: options.domains, subscriptionIds: [] });
     const refresher = new Refresher(session.client, snapshot, options.now, session.applicationId);
     await refresher.resellers();

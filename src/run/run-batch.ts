@@ -210,7 +210,15 @@ export async function applyPlan(ctx: RunContext, plan: SyncPlan, splitCredential
     const startedAt = clock.now;
     if (info.storeId !== plan.storeId) throw new StalePlanError(`The plan was made for another store (${plan.storeId}), not ${store.location} (${info.storeId}); plan again`);
     if (info.revision !== plan.revision) throw new StalePlanError(`The plan is stale: it was made against revision ${plan.revision} of the store, which is now at revision ${info.revision}; plan again`);
-    return await applyAndReport(ctx, store, plan, { mode: plan.options.prune ? 'reconcile' : 'apply', batchMode: plan.options.prune ? 'reconcile' : 'apply', batchId: randomUUID(), startedAt, clock, files: plan.inputs.map((i) => i.name), splitCredentials });
+    // A connected store's saved plan goes through Partner Center too; it is applied as planned (no refresh in between).
+    const connected = info.partnerCenter ? await connectRun(ctx, store, info, { write: true, operator: plan.operator, now: startedAt, domains: [], refresh: false }) : undefined;
+    try {
+      // Resolving an earlier run's journal commits: the plan was made against the store before that.
+      if (connected && (await store.info()).revision !== plan.revision) throw new StalePlanError('The plan is stale: an earlier run\'s unfinished Partner Center writes were recorded first; plan again');
+      return await applyAndReport(ctx, store, plan, { mode: plan.options.prune ? 'reconcile' : 'apply', batchMode: plan.options.prune ? 'reconcile' : 'apply', batchId: randomUUID(), startedAt, clock, files: plan.inputs.map((i) => i.name), splitCredentials, ...(connected ? { connected } : {}) });
+    } finally {
+      await connected?.close();
+    }
   } finally {
     await store.close();
   }

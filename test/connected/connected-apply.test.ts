@@ -144,6 +144,14 @@ describe('a connected store applies through Partner Center', () => {
     expect(w.sandbox.state.subscriptions.get(main.id)!.quantity).toBe(12);
   });
 
+  it('a saved plan is applied through Partner Center too', async () => {
+    await writeWorkbook(w.path('saved.xlsx'), { Customers: [CUSTOMER_HEADERS, customer('savedplan', '4811021')] });
+    expect((await w.run(['plan', w.path('saved.xlsx'), '--save-plan', w.path('plan.json')])).code).toBe(0);
+    expect(w.sandbox.state.customerByDomain('savedplan.onmicrosoft.com')).toBeUndefined();
+    expect((await w.run(['apply', '--plan', w.path('plan.json')])).code).toBe(0);
+    expect(w.sandbox.state.customerByDomain('savedplan.onmicrosoft.com')?.associatedPartnerId).toBe(FABRIKAM_TENANT);
+  });
+
   it('a change made in Partner Center itself is found by refresh --changes and recorded as observed', async () => {
     const created = w.sandbox.state.customerByDomain('contosobikes.onmicrosoft.com')!;
     const staff = w.sandbox.state.subscriptionsOf(created.id).find((s) => s.friendlyName === 'Staff')!;
