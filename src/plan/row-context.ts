@@ -5,7 +5,7 @@ import type { UserRecord } from '../core/entities.js';
 import { isAllowed, PERMISSION_LABELS, ROLE_MATRIX, type Permission } from '../core/roles.js';
 import { SHEETS, type SheetKind } from '../normalize/columns.js';
 import type { InputRow, InputSheet } from '../normalize/normalize-sheet.js';
-import type { Change, PlanOptions, RowResult } from './sync-plan.js';
+import type { Change, PlanOptions, RowResult, WrittenValues } from './sync-plan.js';
 import type { WorkingState } from './working-state.js';
 
 export interface PlanContext {
@@ -38,7 +38,7 @@ export interface RowDecision {
   note: string;
   change?: Omit<Change, 'source'>;
   /** What an existing record writes back (`PlannedRow.written`). */
-  written?: string;
+  written?: WrittenValues;
 }
 
 /** Helpers bound to one row: where its fields are, and how to report on them. */

@@ -61,20 +61,14 @@ export interface PlannedRow {
   change?: number;
   /**
    * What an existing record writes back on its row (Tenant ID and Admin Access; Subscription ID, Term
-   * Start, Term End and Refundable Seats), packed by `packWritten`: one flat string a row. A row with a
-   * change writes back from the change instead.
+   * Start, Term End and Refundable Seats), in the order of `writtenColumns(kind)`: the record's own
+   * strings, shared, not copied (a million unchanged rows of a re-run). A row with a change writes
+   * back from the change instead.
    */
-  written?: string;
+  written?: WrittenValues;
 }
 
-/** Written-back values in the order of `writtenColumns(kind)`, as one flat string. */
-export function packWritten(values: readonly (string | number | null)[]): string {
-  return values.map((v) => (v === null ? '' : String(v))).join('\t');
-}
-
-export function unpackWritten(packed: string): string[] {
-  return packed.split('\t');
-}
+export type WrittenValues = readonly (string | number)[];
 
 export interface PlannedSheet {
   kind: SheetKind;

@@ -1,27 +1,22 @@
 import type { CustomerRecord, SubscriptionRecord } from '../core/entities.js';
 import { refundableSeats, termEndOf } from '../core/new-commerce.js';
 import type { SheetKind } from '../normalize/columns.js';
-import { packWritten, type Change } from './sync-plan.js';
+import type { Change, WrittenValues } from './sync-plan.js';
 
 /**
  * What a row writes back (SPEC §2.2: Tenant ID and Admin Access; Subscription ID, Term Start, Term End,
  * Refundable Seats), in the order of `writtenColumns(kind)`. The one place these values are made.
  */
-export function customerWritten(record: Pick<CustomerRecord, 'tenantId' | 'adminAccess'>): string[] {
+export function customerWritten(record: Pick<CustomerRecord, 'tenantId' | 'adminAccess'>): WrittenValues {
   return [record.tenantId, record.adminAccess];
 }
 
-export function subscriptionWritten(record: SubscriptionRecord, now: string): string[] {
-  return [record.subscriptionId, record.termStart, record.termEnd, String(record.status === 'active' ? refundableSeats(record, now) : 0)];
+export function subscriptionWritten(record: SubscriptionRecord, now: string): WrittenValues {
+  return [record.subscriptionId, record.termStart, record.termEnd, record.status === 'active' ? refundableSeats(record, now) : 0];
 }
 
-export function writtenCustomer(record: Pick<CustomerRecord, 'tenantId' | 'adminAccess'>): string {
-  return packWritten(customerWritten(record));
-}
-
-export function writtenSubscription(record: SubscriptionRecord, now: string): string {
-  return packWritten(subscriptionWritten(record, now));
-}
+export const writtenCustomer = customerWritten;
+export const writtenSubscription = subscriptionWritten;
 
 /** A created subscription's term end: every one of a run starts at the same time, so a few values serve a million rows. */
 const TERM_ENDS = new Map<string, string>();
@@ -36,7 +31,7 @@ function createdTermEnd(at: string, term: SubscriptionRecord['term']): string {
  * The written-back values of a row whose change is `change`: its record as apply writes it. A created
  * record gets its ID from apply (`assignedId`) and is dated at `at`, the apply's time (a plan: its own).
  */
-export function writtenOfChange(kind: SheetKind, change: Change, assignedId: string | null | undefined, at: string): string[] | undefined {
+export function writtenOfChange(kind: SheetKind, change: Change, assignedId: string | null | undefined, at: string): WrittenValues | undefined {
   if (change.entity === 'customer' && kind === 'Customers') {
     return customerWritten({ ...change.after, tenantId: change.action === 'create' ? (assignedId ?? '') : change.after.tenantId });
   }

@@ -1,7 +1,7 @@
 import { cellAddress, columnLetter } from '../core/diagnostics.js';
 import { adviceFor } from '../core/error-codes.js';
 import { RESULT_COLUMNS, SHEETS, writtenColumns, type ColumnDef } from '../normalize/columns.js';
-import { countDrift, countResults, ROW_RESULTS, unpackWritten, type PlannedSheet, type RowResult, type SyncPlan } from '../plan/sync-plan.js';
+import { countDrift, countResults, ROW_RESULTS, type PlannedSheet, type RowResult, type SyncPlan, type WrittenValues } from '../plan/sync-plan.js';
 import { writtenOfChange } from '../plan/written-values.js';
 import { scheduledText } from '../plan/plan-subscription-row.js';
 import { displayTime, TERM_LABELS } from '../core/new-commerce.js';
@@ -67,15 +67,14 @@ function* resultRows(rows: Iterable<PlannedSheet['rows'][number]>, layout: Retur
   for (const row of rows) {
     const cells = unpackCells(row.cells);
     const values: unknown[] = echoed.map((m) => cells[m.column - 1] ?? null);
-    let back: string[] | undefined;
+    let back: WrittenValues | undefined;
     if (written.length) {
       if (row.change !== undefined && (applied || plan.changes[row.change]!.action !== 'create')) back = writtenOfChange(kind, plan.changes[row.change]!, applied?.assignedIds[row.change], at);
-      else if (row.written) back = unpackWritten(row.written);
+      else if (row.written) back = row.written;
     }
     const extra: unknown[] = [];
     written.forEach((_column, i) => {
-      const text = back?.[i] || null;
-      const value = text !== null && written[i]!.field === 'refundableSeats' ? Number(text) : text;
+      const value = back?.[i] === undefined || back[i] === '' ? null : back[i];
       const column = writtenAt[i]!;
       if (column < 0) extra.push(value);
       else if (value !== null) values[column] = value;

@@ -45,7 +45,7 @@ function upgradeKeptPlan(plan: SyncPlan): SyncPlan {
   if ((plan.formatVersion as number) >= 3) return plan;
   for (const sheet of plan.sheets) {
     for (const row of sheet.rows as Array<SyncPlan['sheets'][number]['rows'][number] & { assignedId?: string }>) {
-      if (row.assignedId !== undefined) row.written = row.assignedId;
+      if (row.assignedId !== undefined) row.written = [row.assignedId];
       delete row.assignedId;
     }
   }
