@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { adminUserName } from '../core/customer-domain.js';
-import type { InvitationRecord, PendingOrderRecord, ResellerRecord } from '../core/entities.js';
+import type { InvitationRecord, PendingOrderRecord, ResellerRecord, SubscriptionRecord } from '../core/entities.js';
 import { countResults, type Change, type SyncPlan } from '../plan/sync-plan.js';
 import type { AuditEntry, BatchRecord, Sequence, SyncStore, WriteOp } from '../store/sync-store.js';
 import { termEndOf } from '../core/new-commerce.js';
@@ -75,6 +75,29 @@ export interface ApplyOptions {
   remote?: RemoteOutcomes;
   /** Writes and audit entries committed ahead of the plan's (a connected store's targeted refresh: what Partner Center showed). */
   leading?: { ops: WriteOp[]; audit: AuditEntry[] };
+}
+
+/**
+ * What the store's earliest renewal becomes (see `CommitBatch.renewalFloor`): the earliest term end the
+ * run writes, or, when a renewal could have been due (the kept one has passed), read again from all.
+ */
+function renewalFloorOf(plan: SyncPlan, kept: string | null, now: string, written: (index: number) => SubscriptionRecord, remote: boolean, applied: (index: number) => boolean): { earliest: string | null; recompute: boolean } {
+  if (kept !== null && kept <= now) return { earliest: null, recompute: true };
+  let earliest: string | null = null;
+  const createdEnds = new Map<string, string>();
+  plan.changes.forEach((change, i) => {
+    if (change.entity !== 'subscription' || !applied(i)) return;
+    const status = change.after.status;
+    if (status !== 'active' && status !== 'suspended') return;
+    // A local store's created subscriptions all start now: a handful of term ends, made once per term, not per record.
+    let end: string;
+    if (change.action === 'create' && !change.after.termEnd && !remote) {
+      end = createdEnds.get(change.after.term) ?? termEndOf(now, change.after.term);
+      createdEnds.set(change.after.term, end);
+    } else end = written(i).termEnd;
+    if (end && (earliest === null || end < earliest)) earliest = end;
+  });
+  return { earliest, recompute: false };
 }
 
 function addDays(iso: string, days: number): string {
@@ -238,6 +261,7 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
     expectedRevision: plan.revision,
     ops: writes,
     audit: entries,
+    renewalFloor: renewalFloorOf(plan, snapshot.info.nextRenewalAt, now, (i) => writtenRecord(i) as SubscriptionRecord, !!remote, (i) => !remote || remote.outcomes.get(i)?.status === 'done'),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     batch: {
       batchId: options.batchId,

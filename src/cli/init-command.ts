@@ -31,7 +31,7 @@ export async function runInit(ctx: RunContext, args: Record<string, unknown>): P
   const catalog = await ingestInputs([DEFAULT_CATALOG], { kinds: ['Offers'], sheetName: 'Offers', maxInputMb: 10, terminal: ctx.terminal, log: ctx.log });
   const plan = assembleSyncPlan(
     catalog,
-    { info: { storeId: '', revision: 0, schemaVersion: 0, provider, createdAt: now, clock, lastRunAt: null, lastRefreshAt: null }, users: [admin], offers: [], resellers: [], openInvitations: [], pendingOrders: [], customers: [], subscriptions: [] },
+    { info: { storeId: '', revision: 0, schemaVersion: 0, provider, createdAt: now, clock, lastRunAt: null, lastRefreshAt: null, nextRenewalAt: null }, users: [admin], offers: [], resellers: [], openInvitations: [], pendingOrders: [], customers: [], subscriptions: [] },
     { now, operator: adminEmail, atomic: true, allowRemovals: false, prune: false, resendExpired: false, invitationDays: ctx.invitationDays },
   );
   if (hasRejections(plan)) throw new TiersyncError(`The default catalog ${DEFAULT_CATALOG} has invalid rows; reinstall tiersync`);

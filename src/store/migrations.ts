@@ -217,7 +217,8 @@ ALTER TABLE subscriptions ADD COLUMN term_end TEXT NOT NULL DEFAULT '';
 ALTER TABLE subscriptions ADD COLUMN seat_additions TEXT;
 ALTER TABLE subscriptions ADD COLUMN scheduled TEXT;
 UPDATE subscriptions SET term_start = created_at, term_end = {{PLUS_ONE_YEAR created_at}};
-CREATE INDEX subscriptions_term_end ON subscriptions (term_end);
+ALTER TABLE store_meta ADD COLUMN next_renewal_at TEXT;
+UPDATE store_meta SET next_renewal_at = ({{RENEWAL_FLOOR}});
 ALTER TABLE audit_context ADD COLUMN clock TEXT;
 `,
   },

@@ -6,7 +6,7 @@ import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { connectPostgres, displayUrl, redacted, type PgClient } from './postgres-connection.js';
 import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder, type StoredKind } from './record-mapping.js';
-import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
+import { migrationSql, RENEWAL_FLOOR_SQL, SQL_DIALECTS } from './sql-dialect.js';
 import { readOnlyJournal, type JournalLog } from '../core/journal.js';
 import type { StoreTransferSource, TransferOptions, TransferSummary, TransferValue } from './store-transfer.js';
 import type { BatchRecord, CommitBatch, InitStoreOptions, OpenStoreOptions, Sequence, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
@@ -312,7 +312,7 @@ export class PostgresStore implements SyncStore {
       const subscriptions =
         request.subscriptionsOfCustomers === 'all'
           ? await this.select('subscription')
-          : await this.select('subscription', "WHERE customer_domain = ANY($1::text[]) OR subscription_id = ANY($2::text[]) OR (term_end <> '' AND term_end <= $3 AND status IN ('active', 'suspended'))", [[...new Set(request.subscriptionsOfCustomers)], [...new Set(request.subscriptionIds)], request.dueBy ?? '']);
+          : await this.select('subscription', "WHERE customer_domain = ANY($1::text[]) OR subscription_id = ANY($2::text[]) OR (term_end <> '' AND term_end <= $3 AND status IN ('active', 'suspended'))", [[...new Set(request.subscriptionsOfCustomers)], [...new Set(request.subscriptionIds)], request.dueBy && info.nextRenewalAt && info.nextRenewalAt <= request.dueBy ? request.dueBy : '']);
       const snapshot: StoreSnapshot = {
         info,
         users: await this.select('user'),
@@ -376,6 +376,8 @@ export class PostgresStore implements SyncStore {
       const b = batch.batch;
       await client.query(`INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`, batchRowOf({ ...b, revisionAfter }));
       await client.query('UPDATE store_meta SET revision = $1, last_run_at = $2, last_refresh_at = COALESCE($3, last_refresh_at) WHERE id = 1', [revisionAfter, b.finishedAt, batch.refreshedAt ?? null]);
+      if (batch.renewalFloor?.recompute) await client.query(`UPDATE store_meta SET next_renewal_at = (${RENEWAL_FLOOR_SQL}) WHERE id = 1`);
+      else if (batch.renewalFloor?.earliest) await client.query('UPDATE store_meta SET next_renewal_at = $1 WHERE id = 1 AND (next_renewal_at IS NULL OR next_renewal_at > $1)', [batch.renewalFloor.earliest]);
       await client.query('COMMIT');
       return revisionAfter;
     } catch (error) {

@@ -379,7 +379,7 @@ export function batchRecordOf(v: readonly unknown[]): BatchRecord {
 }
 
 /** Columns of the one `store_meta` row, in the order of `storeInfoOf`. */
-export const STORE_META_COLUMNS = ['store_id', 'revision', 'created_at', 'provider_mpn', 'provider_name', 'portal_url', 'clock', 'last_run_at', 'partner_center', 'last_refresh_at'] as const;
+export const STORE_META_COLUMNS = ['store_id', 'revision', 'created_at', 'provider_mpn', 'provider_name', 'portal_url', 'clock', 'last_run_at', 'partner_center', 'last_refresh_at', 'next_renewal_at'] as const;
 
 export function storeInfoOf(meta: readonly unknown[], schemaVersion: number): StoreInfo {
   return {
@@ -392,5 +392,6 @@ export function storeInfoOf(meta: readonly unknown[], schemaVersion: number): St
     lastRunAt: meta[7] === null || meta[7] === undefined ? null : String(meta[7]),
     ...(meta[8] ? { partnerCenter: JSON.parse(String(meta[8])) } : {}),
     lastRefreshAt: meta[9] === null || meta[9] === undefined ? null : String(meta[9]),
+    nextRenewalAt: meta[10] === null || meta[10] === undefined ? null : String(meta[10]),
   };
 }

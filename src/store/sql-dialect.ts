@@ -29,11 +29,18 @@ export const SQL_DIALECTS = {
 } as const satisfies Record<string, SqlDialect>;
 
 /**
+ * The earliest term end of the subscriptions that can renew or expire (active or suspended): the
+ * store keeps it (`store_meta.next_renewal_at`) so that a run looks for due renewals only when one can
+ * be due, without an index over every subscription's term end.
+ */
+export const RENEWAL_FLOOR_SQL = "SELECT MIN(term_end) FROM subscriptions WHERE term_end <> '' AND status IN ('active', 'suspended')";
+
+/**
  * A migration's text for an engine: the shared SQL with the dialect's row-order column added to each
  * table, and its placeholders filled: `{{ROW_ORDER}}` (the row-order column) and `{{PLUS_ONE_YEAR col}}`.
  */
 export function migrationSql(migration: Migration, dialect: SqlDialect): string {
-  let sql = migration.sql.replace(/\{\{ROW_ORDER\}\}/g, dialect.rowOrderColumn).replace(/\{\{PLUS_ONE_YEAR (\w+)\}\}/g, (_, column: string) => dialect.plusOneYear(column));
+  let sql = migration.sql.replace(/\{\{RENEWAL_FLOOR\}\}/g, RENEWAL_FLOOR_SQL).replace(/\{\{ROW_ORDER\}\}/g, dialect.rowOrderColumn).replace(/\{\{PLUS_ONE_YEAR (\w+)\}\}/g, (_, column: string) => dialect.plusOneYear(column));
   if (dialect.rowOrderDefinition) sql = sql.replace(/CREATE TABLE (\w+) \(\n/g, (_, table: string) => `CREATE TABLE ${table} (\n  ${dialect.rowOrderDefinition},\n`);
   return sql;
 }

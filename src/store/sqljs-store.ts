@@ -8,7 +8,7 @@ import { StalePlanError, StoreError, TiersyncError } from '../core/errors.js';
 import { FileLock } from './file-lock.js';
 import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
-import { migrationSql, SQL_DIALECTS } from './sql-dialect.js';
+import { migrationSql, RENEWAL_FLOOR_SQL, SQL_DIALECTS } from './sql-dialect.js';
 import { FileJournal } from './file-journal.js';
 import { readOnlyJournal, type JournalLog } from '../core/journal.js';
 import type { StoreTransferSource, TableChunk, TransferValue } from './store-transfer.js';
@@ -440,7 +440,8 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
         const missing = [...new Set(request.subscriptionIds)].filter((id) => !loaded.has(id));
         for (const s of this.selectIn('subscription', 'subscription_id', missing)) subscriptions.push(s);
       }
-      if (request.dueBy) {
+      // Looked for only when one can be due: the store keeps the earliest term end that can renew.
+      if (request.dueBy && info.nextRenewalAt && info.nextRenewalAt <= request.dueBy) {
         const loaded = new Set(subscriptions.map((s) => s.subscriptionId));
         for (const s of this.select('subscription', "WHERE term_end <> '' AND term_end <= ? AND status IN ('active', 'suspended')", [request.dueBy])) if (!loaded.has(s.subscriptionId)) subscriptions.push(s);
       }
@@ -522,6 +523,8 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       const b = batch.batch;
       db.run(`INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map(() => '?').join(', ')})`, batchRowOf({ ...b, revisionAfter }));
       db.run('UPDATE store_meta SET revision = ?, last_run_at = ?, last_refresh_at = COALESCE(?, last_refresh_at) WHERE id = 1', [revisionAfter, b.finishedAt, batch.refreshedAt ?? null]);
+      if (batch.renewalFloor?.recompute) db.run(`UPDATE store_meta SET next_renewal_at = (${RENEWAL_FLOOR_SQL}) WHERE id = 1`);
+      else if (batch.renewalFloor?.earliest) db.run('UPDATE store_meta SET next_renewal_at = ? WHERE id = 1 AND (next_renewal_at IS NULL OR next_renewal_at > ?)', [batch.renewalFloor.earliest, batch.renewalFloor.earliest]);
       db.exec('COMMIT');
       if (undo) db.exec('PRAGMA journal_mode = MEMORY');
     } catch (error) {

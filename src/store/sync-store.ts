@@ -34,6 +34,8 @@ export interface StoreInfo {
   partnerCenter?: PartnerCenterConnection;
   /** A connected store: when a refresh last read Partner Center. */
   lastRefreshAt: string | null;
+  /** The earliest term end a subscription of the store can renew or expire at (null: none); never later than the true one. */
+  nextRenewalAt: string | null;
 }
 
 /** Which records the planner needs. Small entities (users, offers, resellers, invitations) always come whole. */
@@ -109,6 +111,12 @@ export interface CommitBatch {
   onProgress?: (written: number, total: number) => void;
   /** A refresh of a connected store: when it read Partner Center (recorded with the commit). */
   refreshedAt?: string;
+  /**
+   * The earliest term end among the subscriptions written (active or suspended): the store's
+   * `nextRenewalAt` becomes the earlier of the two. `recompute`: read it again from every subscription
+   * (after renewals moved term ends on, or when the kept one was found too early).
+   */
+  renewalFloor?: { earliest: string | null; recompute: boolean };
 }
 
 export interface StoreCapabilities {

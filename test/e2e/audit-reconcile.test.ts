@@ -104,7 +104,7 @@ describe('audit trail', () => {
       UPDATE customers SET reseller_admin = CASE WHEN admin_access = 'default GDAP' THEN 1 ELSE 0 END;
       ALTER TABLE customers DROP COLUMN admin_access;
       ALTER TABLE customers DROP COLUMN registration_number;
-      DROP INDEX subscriptions_term_end;
+      ALTER TABLE store_meta DROP COLUMN next_renewal_at;
       ALTER TABLE subscriptions DROP COLUMN term;
       ALTER TABLE subscriptions DROP COLUMN term_start;
       ALTER TABLE subscriptions DROP COLUMN term_end;
