@@ -148,10 +148,13 @@ export class Refresher {
     let pageToken = resume.continuationToken;
     for await (const page of listCustomers(this.client, { size: 500, ...(resume.continuationToken ? { continuationToken: resume.continuationToken } : {}) })) {
       const todo: CustomerRecord[] = [];
+      const pageStart = this.observed.length;
       for (const c of page.items) {
         const record = this.customerOf(c);
         if (record && !resume.done.has(record.domain)) todo.push(record);
       }
+      // The page's customers new to the store are saved first: a later resume lists the page again only if it was not finished.
+      if (this.observed.length > pageStart) await onPage({ ...(pageToken ? { continuationToken: pageToken } : {}), observed: this.observed.slice(pageStart), domains: [] });
       for (let i = 0; i < todo.length; i += READS_AT_ONCE) {
         const chunk = todo.slice(i, i + READS_AT_ONCE);
         const start = this.observed.length;
@@ -161,6 +164,17 @@ export class Refresher {
       pageToken = page.continuationToken;
       // The page read whole: its token moves on, even when none of its customers needed reading.
       if (!todo.length || pageToken) await onPage({ ...(pageToken ? { continuationToken: pageToken } : {}), observed: [], domains: [] });
+    }
+  }
+
+  /** What an interrupted full refresh had found: taken as found again (a customer it recorded is not observed twice). */
+  adopt(found: readonly Observed[]): void {
+    for (const o of found) {
+      if (o.entity === 'customer') {
+        this.storedCustomers.set(o.after.domain, o.after);
+        this.byTenant.set(o.after.tenantId.toLowerCase(), o.after);
+      }
+      this.observed.push(o);
     }
   }
 

@@ -122,7 +122,7 @@ export async function refreshStore(
     const checkpoint = new RefreshCheckpoint(store.capabilities.serverSide ? join(ctx.outDir, `.${store.location.replace(/[^\w.-]/g, '_').slice(-80)}.refresh-checkpoint.jsonl`) : `${store.location}.refresh-checkpoint.jsonl`);
     const resume = await checkpoint.read();
     if (resume.done.size) ctx.terminal.info(`Resuming the full refresh: ${resume.done.size.toLocaleString('en-US')} customer(s) already read`);
-    for (const o of resume.observed) refresher.observed.push(o);
+    refresher.adopt(resume.observed);
     await refresher.all(resume, (page) => checkpoint.append(page));
     const summary = await commitObserved(store, info.revision, refresher.observed, refresher.completedOrders, run, 'full refresh');
     await checkpoint.remove();
