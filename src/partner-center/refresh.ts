@@ -155,16 +155,61 @@ export class Refresher {
       }
       // The page's customers new to the store are saved first: a later resume lists the page again only if it was not finished.
       if (this.observed.length > pageStart) await onPage({ ...(pageToken ? { continuationToken: pageToken } : {}), observed: this.observed.slice(pageStart), domains: [] });
-      for (let i = 0; i < todo.length; i += READS_AT_ONCE) {
-        const chunk = todo.slice(i, i + READS_AT_ONCE);
-        const start = this.observed.length;
-        await Promise.all(chunk.map((c) => this.subscriptionsOf(c)));
-        await onPage({ ...(pageToken ? { continuationToken: pageToken } : {}), observed: this.observed.slice(start), domains: chunk.map((c) => c.domain) });
-      }
+      await this.readSaving(todo, (observed, domains) => onPage({ ...(pageToken ? { continuationToken: pageToken } : {}), observed, domains }));
       pageToken = page.continuationToken;
       // The page read whole: its token moves on, even when none of its customers needed reading.
       if (!todo.length || pageToken) await onPage({ ...(pageToken ? { continuationToken: pageToken } : {}), observed: [], domains: [] });
     }
+  }
+
+  /**
+   * The customers' subscriptions, READS_AT_ONCE customers in flight, each read as soon as another
+   * ends; what has ended is saved as one group while the next reads go on (a save covers every
+   * customer finished since the last one), so a kill loses only the reads in flight and the few
+   * finished during the last save.
+   */
+  private async readSaving(todo: readonly CustomerRecord[], save: (observed: Observed[], domains: string[]) => Promise<void>): Promise<void> {
+    let next = 0;
+    let saved = this.observed.length;
+    let finished: string[] = [];
+    let failure: unknown;
+    let saving: Promise<void> | undefined;
+    const saveFinished = async (): Promise<void> => {
+      while (finished.length && failure === undefined) {
+        const domains = finished;
+        finished = [];
+        const end = this.observed.length;
+        const observed = this.observed.slice(saved, end);
+        saved = end;
+        await save(observed, domains);
+      }
+    };
+    const startSaving = (): void => {
+      saving ??= saveFinished()
+        .catch((e: unknown) => {
+          failure ??= e;
+        })
+        .finally(() => {
+          saving = undefined;
+        });
+    };
+    const worker = async (): Promise<void> => {
+      while (next < todo.length && failure === undefined) {
+        const customer = todo[next++]!;
+        try {
+          // Marked finished in the same step as its findings are kept: a save has both or neither.
+          await this.subscriptionsOf(customer, () => finished.push(customer.domain));
+        } catch (e) {
+          failure ??= e;
+          return;
+        }
+        startSaving();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, todo.length) }, worker));
+    while (saving) await saving;
+    if (failure === undefined) await saveFinished().catch((e: unknown) => (failure ??= e));
+    if (failure !== undefined) throw failure;
   }
 
   /** What an interrupted full refresh had found: taken as found again (a customer it recorded is not observed twice). */
@@ -213,7 +258,7 @@ export class Refresher {
     return record;
   }
 
-  private async subscriptionsOf(customer: CustomerRecord): Promise<void> {
+  private async subscriptionsOf(customer: CustomerRecord, read?: () => void): Promise<void> {
     this.customersRead++;
     const listed = await listCustomerSubscriptions(this.client, customer.tenantId);
     const stored = new Map((this.subsByCustomer.get(customer.domain) ?? []).map((s) => [s.subscriptionId, s]));
@@ -226,6 +271,7 @@ export class Refresher {
         if (fields.length) this.observed.push({ entity: 'subscription', key: s.id, before: known, after, fields });
       }
     }
+    read?.();
   }
 }
 

@@ -150,4 +150,50 @@ describe('Partner Center failures', () => {
     expect(exported.Subscriptions!.filter((s) => String(s['Customer Domain']).startsWith('big'))).toHaveLength(50);
     expect((await w.run(['audit', 'verify'])).code).toBe(0);
   }, 240_000);
+  it('refresh --all killed part way resumes: no customer page or subscription list read again but what was under way, every customer stored once', async () => {
+    const w = (open = await connected({ latencyMs: 3 }));
+    const n = 1_200;
+    w.sandbox.seed({
+      customers: Array.from({ length: n }, (_, i) => ({ domain: `seed${i}`, resellerMpnId: '4811021', companyName: `Seeded ${i} Ltd` })),
+      subscriptions: Array.from({ length: n }, (_, i) => ({ customerDomain: `seed${i}`, offerId: BASIC, quantity: 1 + (i % 9), partnerId: '4811021', friendlyName: 'Main' })),
+    });
+    const isList = (c: { method: string; path: string; query: Record<string, string> }) => c.method === 'GET' && /^\/v1\/customers\/[^/]+\/subscriptions$/i.test(c.path) && !c.query.order_id;
+    const isPage = (c: { method: string; path: string }) => c.method === 'GET' && /^\/v1\/customers$/i.test(c.path);
+    const from = w.sandbox.calls.entries.length;
+    const child = spawn(process.execPath, [BIN, 'refresh', '--all', '--store', w.store, '--pc-credentials', w.credentials, '--pc-rate', '60000', '--pc-concurrency', '5', '--out', w.path('out'), '--as', ConnectedWorkspace.ADMIN], { cwd: w.dir, stdio: 'ignore' });
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (w.sandbox.calls.entries.slice(from).filter(isList).length >= n / 2 || child.exitCode !== null) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      }, 2);
+    });
+    if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+    expect(child.signalCode).toBe('SIGKILL');
+    const between = w.sandbox.calls.entries.length;
+    const second = await w.run(['refresh', '--all', '--pc-concurrency', '5']);
+    expect(second.code).toBe(0);
+
+    const first = w.sandbox.calls.entries.slice(from, between);
+    const resumed = w.sandbox.calls.entries.slice(between);
+    const tenants = (calls: typeof first) => calls.filter(isList).map((c) => c.path.split('/')[3]!.toLowerCase());
+    const readFirst = new Set(tenants(first));
+    const readAgain = tenants(resumed).filter((t) => readFirst.has(t));
+    // Only reads under way at the kill: the 5 in flight, and those that ended while the last progress was being saved.
+    expect(readAgain.length).toBeLessThanOrEqual(10);
+    // Every seeded customer read, and the customer list read again only from the page the kill was on.
+    expect(new Set([...readFirst, ...tenants(resumed)]).size).toBeGreaterThanOrEqual(n);
+    expect(first.filter(isPage).length + resumed.filter(isPage).length).toBeLessThanOrEqual(Math.ceil((n + 1) / 500) + 1);
+    // The store holds every seeded customer and subscription once.
+    const state = w.path('state.xlsx');
+    expect((await w.run(['export', '--out', state])).code).toBe(0);
+    const exported = await readWorkbook(state);
+    const seeded = exported.Customers!.map((c) => String(c['Customer Domain'])).filter((d) => d.startsWith('seed'));
+    expect(seeded).toHaveLength(n);
+    expect(new Set(seeded).size).toBe(n);
+    expect(exported.Subscriptions!.filter((s) => String(s['Customer Domain']).startsWith('seed'))).toHaveLength(n);
+    expect((await w.run(['audit', 'verify'])).code).toBe(0);
+  }, 180_000);
 });
