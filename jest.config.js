@@ -13,7 +13,7 @@ const STORES = (process.env.STORES ?? 'sqljs,postgres')
 const withPostgres = STORES.includes('postgres');
 
 /** End-to-end files run on PostgreSQL too (the rest poke at the store file, or do not touch the store). */
-const POSTGRES_E2E = ['partnerships', 'orders', 'audit-reconcile', 'postgres-store', 'store-upgrade'];
+const POSTGRES_E2E = ['partnerships', 'orders', 'audit-reconcile', 'postgres-store', 'store-upgrade', 'new-commerce'];
 
 const base = {
   ...createDefaultEsmPreset({ tsconfig: 'tsconfig.test.json' }),
