@@ -113,9 +113,9 @@ export class Refresher {
     await this.subscriptionsOfAll(known);
   }
 
-  /** Read many customers' subscriptions in parallel (the client bounds what is in flight), in the given order of results. */
-  private async subscriptionsOfAll(customers: readonly CustomerRecord[]): Promise<void> {
-    for (let i = 0; i < customers.length; i += READS_AT_ONCE) await Promise.all(customers.slice(i, i + READS_AT_ONCE).map((c) => this.subscriptionsOf(c)));
+  /** Read many customers' subscriptions, READS_AT_ONCE at a time (the client bounds what is on the wire). */
+  private subscriptionsOfAll(customers: readonly CustomerRecord[]): Promise<void> {
+    return this.readSaving(customers, async () => {});
   }
 
   /** The customers the activity log names since `since` (Partner Center keeps 90 days), read again. */
@@ -164,7 +164,7 @@ export class Refresher {
 
   /**
    * The customers' subscriptions, READS_AT_ONCE customers in flight, each read as soon as another
-   * ends; what has ended is saved as one group while the next reads go on (a save covers every
+   * ends; what has ended is handed to `save` as one group while the next reads go on (a save covers every
    * customer finished since the last one), so a kill loses only the reads in flight and the few
    * finished during the last save.
    */

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -8,6 +7,7 @@ import { hashPassword } from '../../src/console/passwords.js';
 import { closeLogger, createLogger, type Logger } from '../../src/log/logger.js';
 import { openStore } from '../../src/run/store-factory.js';
 import { tempDir, Workspace } from '../helpers/cli.js';
+import { writeZipBomb } from '../helpers/workbooks.js';
 import { ConsoleClient } from '../helpers/console-client.js';
 import { CUSTOMER_HEADERS, customer } from '../helpers/rows.js';
 
@@ -156,14 +156,7 @@ describe('console security (inject)', () => {
     expect(big.body).toContain('over the 1 MB limit');
 
     const bomb = w.path('bomb.xlsx');
-    const py = `import zipfile
-with zipfile.ZipFile(${JSON.stringify(bomb)}, 'w', zipfile.ZIP_DEFLATED) as z:
-    z.writestr('[Content_Types].xml', '<Types/>')
-    with z.open('xl/worksheets/sheet1.xml', 'w') as f:
-        chunk = b'<row>' + b'0' * (1 << 20) + b'</row>'
-        for _ in range(400): f.write(chunk)
-`;
-    expect(spawnSync('python3', ['-c', py]).status).toBe(0);
+    writeZipBomb(bomb);
     const bombed = await c.upload({ name: 'bomb.xlsx', content: readFileSync(bomb) });
     expect(bombed.statusCode).toBe(400);
     expect(bombed.body).toMatch(/bomb\.xlsx would inflate to 400 MB from \d+ KB \(a zip bomb\?\); it was refused/);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import ExcelJS from 'exceljs';
 
 export type Cell = string | number | boolean | Date | null | undefined;
@@ -68,4 +69,20 @@ export async function workbookText(path: string): Promise<string> {
     });
   });
   return parts.join('\n');
+}
+
+/**
+ * Write a zip bomb named as a workbook: a 400 MB worksheet of zeros that deflates to a few hundred KB
+ * (Python's zipfile, which records the true inflated sizes in the central directory).
+ */
+export function writeZipBomb(path: string): void {
+  const py = `import zipfile
+with zipfile.ZipFile(${JSON.stringify(path)}, 'w', zipfile.ZIP_DEFLATED) as z:
+    z.writestr('[Content_Types].xml', '<Types/>')
+    with z.open('xl/worksheets/sheet1.xml', 'w') as f:
+        chunk = b'<row>' + b'0' * (1 << 20) + b'</row>'
+        for _ in range(400): f.write(chunk)
+`;
+  const r = spawnSync('python3', ['-c', py], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`python3 could not write the zip bomb: ${r.stderr}`);
 }

@@ -12,7 +12,7 @@ const admin: UserRecord = { email: 'admin@p.example', displayName: 'Admin', role
 
 function snapshot(parts: Partial<StoreSnapshot> = {}): StoreSnapshot {
   return {
-    info: { storeId: 's', revision: 7, schemaVersion: 1, provider, createdAt: NOW, clock: 'system', lastRunAt: null },
+    info: { storeId: 's', revision: 7, schemaVersion: 1, provider, createdAt: NOW, clock: 'system', lastRunAt: null, lastRefreshAt: null, nextRenewalAt: null },
     users: [admin],
     offers: [
       { offerId: 'BASIC', name: 'Basic', minQuantity: 1, maxQuantity: 300, terms: ['P1Y', 'P1M'], billingCycles: ['monthly', 'annual'], upgradeTargets: ['PREMIUM'] },
