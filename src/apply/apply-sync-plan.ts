@@ -84,17 +84,12 @@ export interface ApplyOptions {
 function renewalFloorOf(plan: SyncPlan, kept: string | null, now: string, written: (index: number) => SubscriptionRecord, remote: boolean, applied: (index: number) => boolean): { earliest: string | null; recompute: boolean } {
   if (kept !== null && kept <= now) return { earliest: null, recompute: true };
   let earliest: string | null = null;
-  const createdEnds = new Map<string, string>();
   plan.changes.forEach((change, i) => {
     if (change.entity !== 'subscription' || !applied(i)) return;
     const status = change.after.status;
     if (status !== 'active' && status !== 'suspended') return;
-    // A local store's created subscriptions all start now: a handful of term ends, made once per term, not per record.
-    let end: string;
-    if (change.action === 'create' && !change.after.termEnd && !remote) {
-      end = createdEnds.get(change.after.term) ?? termEndOf(now, change.after.term);
-      createdEnds.set(change.after.term, end);
-    } else end = written(i).termEnd;
+    // A local store's created subscriptions all start now (their term end is not in the plan yet).
+    const end = change.action === 'create' && !change.after.termEnd && !remote ? termEndOf(now, change.after.term) : written(i).termEnd;
     if (end && (earliest === null || end < earliest)) earliest = end;
   });
   return { earliest, recompute: false };

@@ -49,9 +49,20 @@ export function addMonths(iso: string, months: number): string {
   return d.toISOString();
 }
 
-/** The end of a term that starts at `start`: its renewal date. */
+const TERM_ENDS: Readonly<Record<Term, Map<string, string>>> = { P1M: new Map(), P1Y: new Map(), P3Y: new Map() };
+
+/**
+ * The end of a term that starts at `start`: its renewal date. Remembered: a run's created
+ * subscriptions all start at the run's time, and their term end is asked for once per record written.
+ */
 export function termEndOf(start: string, term: Term): string {
-  return addMonths(start, TERM_MONTHS[term]);
+  const ends = TERM_ENDS[term];
+  let end = ends.get(start);
+  if (end === undefined) {
+    if (ends.size >= 1024) ends.clear();
+    ends.set(start, (end = addMonths(start, TERM_MONTHS[term])));
+  }
+  return end;
 }
 
 export function plusWindow(iso: string): string {

@@ -118,6 +118,11 @@ const MFA_TEXT = /\b(?:mfa|multi-?factor)\b/i;
 export class PartnerCenterClient {
   private readonly apiUrl: URL;
   private readonly queue: PQueue;
+
+  /** Calls in flight at most (`--pc-concurrency`). */
+  get concurrency(): number {
+    return this.queue.concurrency;
+  }
   private readonly retry: ResolvedRetryOptions;
   private readonly timeoutMs: number;
   private readonly logger: PcLogger;

@@ -34,8 +34,11 @@ export interface RefreshResult {
   customersRead: number;
 }
 
-/** Customers whose subscriptions are read at once: more than the client's concurrency keeps its queue full. */
-const READS_AT_ONCE = 20;
+/**
+ * Customers whose subscriptions are read and not yet saved, at most, per call the client has in flight
+ * at once: twice its concurrency keeps the wire full while a save goes on, and bounds what a kill loses.
+ */
+const OPEN_READS_PER_CALL = 2;
 
 export class Refresher {
   private readonly storedCustomers = new Map<string, CustomerRecord>();
@@ -113,7 +116,7 @@ export class Refresher {
     await this.subscriptionsOfAll(known);
   }
 
-  /** Read many customers' subscriptions, READS_AT_ONCE at a time (the client bounds what is on the wire). */
+  /** Read many customers' subscriptions, a few at a time (see `readSaving`; the client bounds what is on the wire). */
   private subscriptionsOfAll(customers: readonly CustomerRecord[]): Promise<void> {
     return this.readSaving(customers, async () => {});
   }
@@ -163,17 +166,27 @@ export class Refresher {
   }
 
   /**
-   * The customers' subscriptions, READS_AT_ONCE customers in flight, each read as soon as another
-   * ends; what has ended is handed to `save` as one group while the next reads go on (a save covers every
-   * customer finished since the last one), so a kill loses only the reads in flight and the few
-   * finished during the last save.
+   * The customers' subscriptions, each read as soon as another ends; what has ended is handed to `save`
+   * as one group while the next reads go on (a save covers every customer finished since the last one).
+   * A read starts only while fewer than `limit` customers are read or being read and not yet saved, so
+   * a kill, however slow the saves, loses at most `limit` reads (twice the client's concurrency).
    */
   private async readSaving(todo: readonly CustomerRecord[], save: (observed: Observed[], domains: string[]) => Promise<void>): Promise<void> {
+    const limit = OPEN_READS_PER_CALL * Math.max(1, this.client.concurrency);
     let next = 0;
     let saved = this.observed.length;
     let finished: string[] = [];
+    /** Customers whose read has started and whose save has not ended. */
+    let open = 0;
     let failure: unknown;
     let saving: Promise<void> | undefined;
+    /** Waiters for the next save to end (a read waiting for room). */
+    let waiters: Array<() => void> = [];
+    const wake = (): void => {
+      const woken = waiters;
+      waiters = [];
+      for (const w of woken) w();
+    };
     const saveFinished = async (): Promise<void> => {
       while (finished.length && failure === undefined) {
         const domains = finished;
@@ -181,32 +194,45 @@ export class Refresher {
         const end = this.observed.length;
         const observed = this.observed.slice(saved, end);
         saved = end;
-        await save(observed, domains);
+        try {
+          await save(observed, domains);
+        } finally {
+          open -= domains.length;
+          wake();
+        }
       }
     };
     const startSaving = (): void => {
       saving ??= saveFinished()
         .catch((e: unknown) => {
           failure ??= e;
+          wake();
         })
         .finally(() => {
           saving = undefined;
+          // A read that ended as the last save was finishing: saved now, not left for a worker to wait on.
+          if (finished.length && failure === undefined) startSaving();
         });
     };
     const worker = async (): Promise<void> => {
       while (next < todo.length && failure === undefined) {
+        // Room for one more: an open read is in flight (its save will follow) or in a save under way.
+        while (open >= limit && failure === undefined) await new Promise<void>((resolve) => waiters.push(resolve));
+        if (next >= todo.length || failure !== undefined) return;
         const customer = todo[next++]!;
+        open++;
         try {
           // Marked finished in the same step as its findings are kept: a save has both or neither.
           await this.subscriptionsOf(customer, () => finished.push(customer.domain));
         } catch (e) {
           failure ??= e;
+          wake();
           return;
         }
         startSaving();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, todo.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(limit, todo.length) }, worker));
     while (saving) await saving;
     if (failure === undefined) await saveFinished().catch((e: unknown) => (failure ??= e));
     if (failure !== undefined) throw failure;

@@ -18,15 +18,6 @@ export function subscriptionWritten(record: SubscriptionRecord, now: string): Wr
 export const writtenCustomer = customerWritten;
 export const writtenSubscription = subscriptionWritten;
 
-/** A created subscription's term end: every one of a run starts at the same time, so a few values serve a million rows. */
-const TERM_ENDS = new Map<string, string>();
-function createdTermEnd(at: string, term: SubscriptionRecord['term']): string {
-  const key = `${at}|${term}`;
-  let end = TERM_ENDS.get(key);
-  if (end === undefined) TERM_ENDS.set(key, (end = termEndOf(at, term)));
-  return end;
-}
-
 /**
  * The written-back values of a row whose change is `change`: its record as apply writes it. A created
  * record gets its ID from apply (`assignedId`) and is dated at `at`, the apply's time (a plan: its own).
@@ -38,7 +29,7 @@ export function writtenOfChange(kind: SheetKind, change: Change, assignedId: str
   if (change.entity === 'subscription' && kind === 'Subscriptions') {
     const after = change.after;
     if (change.action !== 'create') return subscriptionWritten(after, at);
-    return subscriptionWritten({ ...after, subscriptionId: assignedId ?? '', termStart: at, termEnd: createdTermEnd(at, after.term) }, at);
+    return subscriptionWritten({ ...after, subscriptionId: assignedId ?? '', termStart: at, termEnd: termEndOf(at, after.term) }, at);
   }
   return undefined;
 }

@@ -257,6 +257,33 @@ CREATE TABLE user_passwords (
 );
 `,
   },
+  {
+    version: 7,
+    name: 'leaner audit trail',
+    // Each audit row's hash as its 32 bytes rather than 64 hex characters, and its seq the table's own
+    // row ID (SQLite: INTEGER PRIMARY KEY, no index beside the table; PostgreSQL: no row-order column,
+    // seq is the order). Rows written from now on also leave out of their stored before/after the
+    // members equal to their record key or their time (record-mapping's auditValueOf). Every hash keeps
+    // its value, so `audit verify` checks the same chain. The room the old table took is given back
+    // (SQLite keeps a dropped table's pages in the file otherwise; PostgreSQL frees them at once).
+    sql: `
+CREATE TABLE audit_v7 (
+  seq {{ROW_ID}},
+  context_id BIGINT NOT NULL,
+  entity TEXT NOT NULL,
+  record_key TEXT NOT NULL,
+  action TEXT NOT NULL,
+  before_json TEXT,
+  after_json TEXT,
+  hash {{BYTES}} NOT NULL
+);
+INSERT INTO audit_v7 (seq, context_id, entity, record_key, action, before_json, after_json, hash)
+  SELECT seq, context_id, entity, record_key, action, before_json, after_json, {{HEX_TO_BYTES hash}} FROM audit ORDER BY seq;
+DROP TABLE audit;
+ALTER TABLE audit_v7 RENAME TO audit;
+{{RECLAIM}}
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -5,7 +5,7 @@ import { StalePlanError, StoreError, StoreLockedError, TiersyncError } from '../
 import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { connectPostgres, displayUrl, redacted, type PgClient } from './postgres-connection.js';
-import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder, type StoredKind } from './record-mapping.js';
+import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, hashHexOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder, type StoredKind } from './record-mapping.js';
 import { migrationSql, RENEWAL_FLOOR_SQL, SQL_DIALECTS } from './sql-dialect.js';
 import { readOnlyJournal, type JournalLog } from '../core/journal.js';
 import type { StoreTransferSource, TransferOptions, TransferSummary, TransferValue } from './store-transfer.js';
@@ -106,6 +106,8 @@ function arrayLiteral(rows: readonly Row[], i: number): string {
     const v = rows[r]![i];
     if (v === null || v === undefined) parts[r] = 'NULL';
     else if (typeof v === 'number') parts[r] = String(v);
+    // Bytes as bytea's hex input (`\x…`), its backslash escaped for the array literal.
+    else if (v instanceof Uint8Array) parts[r] = `"\\\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}"`;
     else if (v !== '' && !NEEDS_QUOTES.test(v) && !(v.length === 4 && v.toUpperCase() === 'NULL')) parts[r] = v;
     else parts[r] = `"${ESCAPED.test(v) ? v.replace(ESCAPED_ALL, '\\$&') : v}"`;
   }
@@ -423,7 +425,7 @@ export class PostgresStore implements SyncStore {
 
   async *readAudit(fromSeq = 1): AsyncIterable<AuditRecord> {
     let next = fromSeq;
-    let prevHash = fromSeq <= 1 ? AUDIT_GENESIS_HASH : String((await this.rows('SELECT hash FROM audit WHERE seq = $1', [fromSeq - 1]))[0]?.[0] ?? '');
+    let prevHash = fromSeq <= 1 ? AUDIT_GENESIS_HASH : hashHexOf((await this.rows('SELECT hash FROM audit WHERE seq = $1', [fromSeq - 1]))[0]?.[0]);
     for (;;) {
       const page = await this.rows(auditSelectSql('$1', AUDIT_PAGE), [next]);
       // Read after the page: a shape is committed with the first record that uses it, and a run may

@@ -9,7 +9,7 @@ export type StoredKind = Entity | 'invitation' | 'pendingOrder';
 
 /** How a record field is stored. */
 type Codec = 'text' | 'int' | 'bool' | 'json';
-type SqlValue = string | number | null;
+type SqlValue = string | number | Uint8Array | null;
 
 interface TableMap {
   table: string;
@@ -175,20 +175,45 @@ export function auditShapesOf(rows: Iterable<readonly unknown[]>): Map<number, s
 /**
  * A before/after value as stored. An object is `[shapeId, v1, …, vn]`: its values in the order of its
  * sorted keys, the keys stored once in `audit_shape` (a million records of one kind repeat the same
- * eleven field names). Shape 0 holds a value that is itself an array: `[0, value]`. Anything else, and
- * every object written before shapes existed, is its JSON text.
+ * eleven field names). Since schema 7 an object is `[-shapeId, keyMask, atMask, …values]` instead:
+ * a member equal to its entry's record key (bit i of `keyMask` for the shape's i-th key) or to its
+ * entry's time (`atMask`: a record created by the run is dated at it) is left out of the values, which
+ * are its other members in key order. Shape 0 holds a value that is itself an array: `[0, value]`.
+ * Anything else, and every object written before shapes existed, is its JSON text. `key` and `at` are
+ * the entry's record key and time.
  */
-export function auditValueOf(text: unknown, shapes: AuditShapes): unknown {
+export function auditValueOf(text: unknown, shapes: AuditShapes, key = '', at = ''): unknown {
   if (text === null || text === undefined) return null;
   const json = String(text);
   if (!json.startsWith('[')) return JSON.parse(json);
-  const [id, ...values] = JSON.parse(json) as [number, ...unknown[]];
-  if (id === 0) return values[0];
-  const keys = shapes.get(id);
-  if (!keys || keys.length !== values.length) throw new Error(`an audit value refers to shape ${id}, which the store does not have`);
+  const stored = JSON.parse(json) as [number, ...unknown[]];
+  const id = stored[0];
+  if (id === 0) return stored[1];
+  const keys = shapes.get(Math.abs(id));
   const out: Record<string, unknown> = {};
-  keys.forEach((key, i) => (out[key] = values[i]));
-  return out;
+  if (keys && id < 0) {
+    const keyMask = Number(stored[1]);
+    const atMask = Number(stored[2]);
+    let next = 3;
+    for (let i = 0; i < keys.length; i++) {
+      const bit = 2 ** i;
+      out[keys[i]!] = Math.floor(keyMask / bit) % 2 ? key : Math.floor(atMask / bit) % 2 ? at : stored[next++];
+    }
+    if (next === stored.length) return out;
+  } else if (keys && keys.length === stored.length - 1) {
+    keys.forEach((k, i) => (out[k] = stored[i + 1]));
+    return out;
+  }
+  throw new Error(`an audit value refers to shape ${Math.abs(id)}, which the store does not have`);
+}
+
+/** Most keys an object may have to be stored with key/time masks (`auditValueOf`): a mask is a safe integer. */
+const MASKED_KEYS_MAX = 52;
+
+/** An audit row's hash as stored (its 32 bytes since schema 7; 64 hex characters before), as hex. */
+export function hashHexOf(value: unknown): string {
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex');
+  return String(value ?? '');
 }
 
 /** The audit records from seq `placeholder` on, in order, as `auditRecordOf` reads them. */
@@ -206,12 +231,12 @@ function auditRecordOf(v: readonly unknown[], prevHash: string, shapes: AuditSha
     entity: String(v[4]),
     key: String(v[5]),
     action: String(v[6]),
-    before: auditValueOf(v[7], shapes),
-    after: auditValueOf(v[8], shapes),
+    before: auditValueOf(v[7], shapes, String(v[5]), String(v[2])),
+    after: auditValueOf(v[8], shapes, String(v[5]), String(v[2])),
     inputName: String(v[9]),
     inputSha256: String(v[10]),
     prevHash,
-    hash: String(v[11]),
+    hash: hashHexOf(v[11]),
   };
   if (v[12] === 'simulated') record.clock = 'simulated';
   return record;
@@ -312,8 +337,8 @@ export class AuditChainEncoder {
     return id;
   }
 
-  /** The canonical JSON of a before/after value, and its stored text. */
-  private value(value: unknown): { canonical: string; stored: string | null } {
+  /** The canonical JSON of a before/after value, and its stored text (members equal to the entry's `key` or `at` left out, see `auditValueOf`). */
+  private value(value: unknown, key: string, at: string): { canonical: string; stored: string | null } {
     if (value === null || value === undefined) return { canonical: 'null', stored: null };
     if (typeof value !== 'object') {
       const canonical = canonicalText(value);
@@ -325,35 +350,44 @@ export class AuditChainEncoder {
     }
     const object = value as Record<string, unknown>;
     const keys = definedKeys(object);
+    const masked = keys.length <= MASKED_KEYS_MAX;
     let canonical = '{';
-    let stored = `[${this.shapeOf(keys)}`;
-    keys.forEach((key, i) => {
-      const member = canonicalText(object[key]);
-      canonical += `${i ? ',' : ''}${JSON.stringify(key)}:${member}`;
-      stored += `,${member}`;
+    let stored = '';
+    let keyMask = 0;
+    let atMask = 0;
+    keys.forEach((name, i) => {
+      const v = object[name];
+      const member = canonicalText(v);
+      canonical += `${i ? ',' : ''}${JSON.stringify(name)}:${member}`;
+      if (masked && v === key && key !== '') keyMask += 2 ** i;
+      else if (masked && v === at && at !== '') atMask += 2 ** i;
+      else stored += `,${member}`;
     });
-    return { canonical: `${canonical}}`, stored: `${stored}]` };
+    const shape = this.shapeOf(keys);
+    return { canonical: `${canonical}}`, stored: masked ? `[${-shape},${keyMask},${atMask}${stored}]` : `[${shape}${stored}]` };
   }
 
   encode(entry: AuditEntryFields): SqlValue[] {
     const contextId = this.contextOf(entry);
-    const before = this.value(entry.before);
-    const after = this.value(entry.after);
+    const key = String(entry.key);
+    const at = String(entry.at);
+    const before = this.value(entry.before, key, at);
+    const after = this.value(entry.after, key, at);
     const seq = ++this.seq;
     const q = (value: unknown) => JSON.stringify(String(value));
     // Keys in code-unit order: action, after, at, batchId, before, clock (only when set), entity, inputName, inputSha256, key, operator, prevHash, seq.
     const clock = entry.clock ? `"clock":${q(entry.clock)},` : '';
     const text = `{"action":${q(entry.action)},"after":${after.canonical},"at":${q(entry.at)},"batchId":${q(entry.batchId)},"before":${before.canonical},${clock}"entity":${q(entry.entity)},"inputName":${q(entry.inputName)},"inputSha256":${q(entry.inputSha256)},"key":${q(entry.key)},"operator":${q(entry.operator)},"prevHash":${q(this.prevHash)},"seq":${seq}}`;
-    const hash = createHash('sha256').update(this.prevHash).update(text).digest('hex');
-    this.prevHash = hash;
-    return [seq, contextId, String(entry.entity), String(entry.key), String(entry.action), before.stored, after.stored, hash];
+    const hash = createHash('sha256').update(this.prevHash).update(text).digest();
+    this.prevHash = hash.toString('hex');
+    return [seq, contextId, String(entry.entity), key, String(entry.action), before.stored, after.stored, hash];
   }
 }
 
 /** The encoder that continues the chain from the row of `AUDIT_CHAIN_END_SQL`, knowing the shapes in the rows of `AUDIT_SHAPES_SQL`. */
 export function continueAuditChain(end: readonly unknown[] | undefined, shapeRows: Iterable<readonly unknown[]>): AuditChainEncoder {
   const hash = end?.[1];
-  return new AuditChainEncoder(Number(end?.[0] ?? 0), hash === null || hash === undefined ? AUDIT_GENESIS_HASH : String(hash), Number(end?.[2] ?? 0), auditShapesOf(shapeRows));
+  return new AuditChainEncoder(Number(end?.[0] ?? 0), hash === null || hash === undefined ? AUDIT_GENESIS_HASH : hashHexOf(hash), Number(end?.[2] ?? 0), auditShapesOf(shapeRows));
 }
 
 /** Columns of the `batches` table, in the order of `batchRowOf` / `batchRecordOf`. */

@@ -16,15 +16,36 @@ export interface SqlDialect {
   readonly rowsPerStatement: number;
   /** An ISO 8601 UTC timestamp column plus one year, as the same ISO text (used by migrations). */
   plusOneYear(column: string): string;
+  /** A 64-bit integer key that is the table's row order: a table keyed so gets no row-order column. */
+  readonly rowIdKey: string;
+  /** The column type of raw bytes. */
+  readonly bytesType: string;
+  /** A hex text column as its bytes. */
+  hexToBytes(column: string): string;
+  /** Gives the pages of dropped tables back (`{{RECLAIM}}`, outside any transaction), when the engine does not. */
+  readonly reclaim: string;
 }
 
 export const SQL_DIALECTS = {
-  sqlite: { rowOrderColumn: 'rowid', rowOrderDefinition: null, rowsPerStatement: 1, plusOneYear: (c) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${c}, '+1 year')` },
+  sqlite: {
+    rowOrderColumn: 'rowid',
+    rowOrderDefinition: null,
+    rowsPerStatement: 1,
+    plusOneYear: (c) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${c}, '+1 year')`,
+    rowIdKey: 'INTEGER PRIMARY KEY',
+    bytesType: 'BLOB',
+    hexToBytes: (c) => `unhex(${c})`,
+    reclaim: 'VACUUM;',
+  },
   postgres: {
     rowOrderColumn: 'row_order',
     rowOrderDefinition: 'row_order BIGSERIAL NOT NULL',
     rowsPerStatement: 5000,
     plusOneYear: (c) => `to_char((${c}::timestamptz + interval '1 year') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+    rowIdKey: 'BIGINT PRIMARY KEY',
+    bytesType: 'BYTEA',
+    hexToBytes: (c) => `decode(${c}, 'hex')`,
+    reclaim: '',
   },
 } as const satisfies Record<string, SqlDialect>;
 
@@ -37,10 +58,19 @@ export const RENEWAL_FLOOR_SQL = "SELECT MIN(term_end) FROM subscriptions WHERE 
 
 /**
  * A migration's text for an engine: the shared SQL with the dialect's row-order column added to each
- * table, and its placeholders filled: `{{ROW_ORDER}}` (the row-order column) and `{{PLUS_ONE_YEAR col}}`.
+ * table but those whose first column is `{{ROW_ID}}` (their key is their order), and its placeholders
+ * filled: `{{ROW_ORDER}}` (the row-order column), `{{ROW_ID}}`, `{{BYTES}}`, `{{HEX_TO_BYTES col}}`, `{{RECLAIM}}`
+ * and `{{PLUS_ONE_YEAR col}}`.
  */
 export function migrationSql(migration: Migration, dialect: SqlDialect): string {
-  let sql = migration.sql.replace(/\{\{RENEWAL_FLOOR\}\}/g, RENEWAL_FLOOR_SQL).replace(/\{\{ROW_ORDER\}\}/g, dialect.rowOrderColumn).replace(/\{\{PLUS_ONE_YEAR (\w+)\}\}/g, (_, column: string) => dialect.plusOneYear(column));
-  if (dialect.rowOrderDefinition) sql = sql.replace(/CREATE TABLE (\w+) \(\n/g, (_, table: string) => `CREATE TABLE ${table} (\n  ${dialect.rowOrderDefinition},\n`);
-  return sql;
+  let sql = migration.sql;
+  if (dialect.rowOrderDefinition) sql = sql.replace(/CREATE TABLE (\w+) \(\n(?!\s*\w+ \{\{ROW_ID\}\})/g, (_, table: string) => `CREATE TABLE ${table} (\n  ${dialect.rowOrderDefinition},\n`);
+  return sql
+    .replace(/\{\{RENEWAL_FLOOR\}\}/g, RENEWAL_FLOOR_SQL)
+    .replace(/\{\{ROW_ORDER\}\}/g, dialect.rowOrderColumn)
+    .replace(/\{\{ROW_ID\}\}/g, dialect.rowIdKey)
+    .replace(/\{\{BYTES\}\}/g, dialect.bytesType)
+    .replace(/\{\{RECLAIM\}\}/g, dialect.reclaim)
+    .replace(/\{\{HEX_TO_BYTES (\w+)\}\}/g, (_, column: string) => dialect.hexToBytes(column))
+    .replace(/\{\{PLUS_ONE_YEAR (\w+)\}\}/g, (_, column: string) => dialect.plusOneYear(column));
 }

@@ -12,7 +12,7 @@ import { migrationSql, RENEWAL_FLOOR_SQL, SQL_DIALECTS } from './sql-dialect.js'
 import { FileJournal } from './file-journal.js';
 import { readOnlyJournal, type JournalLog } from '../core/journal.js';
 import type { StoreTransferSource, TableChunk, TransferValue } from './store-transfer.js';
-import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder, type StoredKind } from './record-mapping.js';
+import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, hashHexOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder, type StoredKind } from './record-mapping.js';
 import type { BatchRecord, CommitBatch, WriteOp, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
 
 /**
@@ -86,8 +86,8 @@ function upsertSql(kind: StoredKind): { sql: string; text: TextColumns } {
   return { sql: `INSERT INTO ${map.table} (${columns.join(', ')}) VALUES (${text.map((t) => (t ? TEXT_PARAM : '?')).join(', ')}) ON CONFLICT (${map.key}) DO UPDATE SET ${updates}`, text };
 }
 
-/** The audit columns bound as text: all but the numbers. */
-const AUDIT_TEXT: TextColumns = AUDIT_COLUMNS.map((c) => c !== 'seq' && c !== 'context_id');
+/** The audit columns bound as text: all but the numbers and the hash (its bytes). */
+const AUDIT_TEXT: TextColumns = AUDIT_COLUMNS.map((c) => c !== 'seq' && c !== 'context_id' && c !== 'hash');
 /** Audit columns that repeat from row to row (a few entities and actions): encoded once. */
 const AUDIT_REPEATED = new Set(['entity', 'action'].map((c) => AUDIT_COLUMNS.indexOf(c as (typeof AUDIT_COLUMNS)[number])));
 
@@ -359,21 +359,25 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     const { db, file } = openHandedOver(this.SQL, bytes);
     tune(db);
     this.db = db;
-    this.file = file;
-    this.migrate(db);
+    // A migration may rewrite the whole file (one that gives pages back runs VACUUM, which moves it to
+    // a new array): the commit after one saves through export().
+    this.file = this.migrate(db) ? undefined : file;
     return db;
   }
 
-  /** Bring the schema up to date in memory; it reaches the file with the next commit. */
-  private migrate(db: Database): void {
+  /** Bring the schema up to date in memory; it reaches the file with the next commit. Returns how many migrations ran. */
+  private migrate(db: Database): number {
     db.run(MIGRATIONS_TABLE);
     const current = Number(rows(db, 'SELECT COALESCE(MAX(version), 0) FROM schema_migrations')[0]?.[0] ?? 0);
     if (current > SCHEMA_VERSION) throw new StoreError(`The store ${this.location} was written by a newer tiersync (schema ${current}; this one knows ${SCHEMA_VERSION}); upgrade tiersync`);
+    let applied = 0;
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
       db.exec(migrationSql(m, SQL_DIALECTS.sqlite));
       db.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, new Date().toISOString()]);
+      applied++;
     }
+    return applied;
   }
 
   private usable(): Database {
@@ -582,7 +586,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
 
   async *readAudit(fromSeq = 1): AsyncIterable<AuditRecord> {
     const db = this.usable();
-    const prevHash = fromSeq <= 1 ? AUDIT_GENESIS_HASH : String(rows(db, 'SELECT hash FROM audit WHERE seq = ?', [fromSeq - 1])[0]?.[0] ?? '');
+    const prevHash = fromSeq <= 1 ? AUDIT_GENESIS_HASH : hashHexOf(rows(db, 'SELECT hash FROM audit WHERE seq = ?', [fromSeq - 1])[0]?.[0]);
     const shapes = auditShapesOf(rows(db, AUDIT_SHAPES_SQL));
     const stmt = db.prepare(auditSelectSql('?'));
     try {

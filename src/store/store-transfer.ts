@@ -4,7 +4,8 @@
  * audit chain and batches are rows like any other, so they arrive intact.
  */
 
-export type TransferValue = string | number | null;
+/** A column value; bytes (an audit hash) are a Uint8Array. */
+export type TransferValue = string | number | Uint8Array | null;
 
 /** Some rows of one table, values in the order of `columns`. */
 export interface TableChunk {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { Workspace } from '../helpers/cli.js';
-import { readWorkbook } from '../helpers/workbooks.js';
+import { join } from 'node:path';
+import { ROOT, Workspace } from '../helpers/cli.js';
+import { readWorkbook, writeWorkbook } from '../helpers/workbooks.js';
 
 /**
  * A store written by the tiersync before Partner Center's current rules (schema 3: MPN IDs of 6 to 8
@@ -50,5 +51,58 @@ describe('a store made before new commerce', () => {
     const results = await readWorkbook(w.path('out', 'state.results.xlsx'));
     expect(results.Subscriptions!.every((s) => s.Result === 'unchanged' && s['Subscription ID'])).toBe(true);
     expect((await w.run(['audit', 'verify'], { as: null })).code).toBe(0);
+  });
+});
+
+/**
+ * A store written before the leaner audit trail (schema 6: each hash as 64 hex characters, a separate
+ * index on its sequence). The fixture is the demo's store made by that tiersync (a simulated clock,
+ * so its state does not age), with the state and audit workbooks that tiersync exported from it.
+ */
+describe('a store made before the leaner audit trail', () => {
+  const fixture = (name: string) => join(ROOT, 'test', 'fixtures', 'stores', name);
+  const admin = 'ops@contoso-distribution.example';
+  const now = '2026-11-13T09:00:00Z';
+
+  it('opens, migrates, verifies, exports the same workbooks, then stores new hashes as 32 bytes and chains on', async () => {
+    const w = await Workspace.fromFixture('schema6');
+    const verified = await w.run(['audit', 'verify'], { as: null });
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain('Audit trail intact: 89 record(s), every hash verified');
+
+    // The same state and the same audit trail (every hash with it) as the earlier tiersync exported.
+    expect((await w.run(['export', '--out', w.path('state.xlsx'), '--now', now], { as: admin })).code).toBe(0);
+    expect(await readWorkbook(w.path('state.xlsx'))).toEqual(await readWorkbook(fixture('schema6.export.xlsx')));
+    expect((await w.run(['audit', 'export', '--out', w.path('audit.xlsx')], { as: admin })).code).toBe(0);
+    const earlier = await readWorkbook(fixture('schema6.audit.xlsx'));
+    expect(await readWorkbook(w.path('audit.xlsx'))).toEqual(earlier);
+
+    // Its export applies as a no-op.
+    const again = await w.run(['apply', w.path('state.xlsx'), '--json', '--now', now], { as: admin });
+    expect(again.code).toBe(0);
+    const summary = JSON.parse(again.stdout.trim().split('\n').pop()!) as { counts: Record<string, Record<string, number>> };
+    for (const [sheet, counts] of Object.entries(summary.counts)) expect([sheet, Object.keys(counts).filter((k) => k !== 'pending')]).toEqual([sheet, ['unchanged']]);
+
+    // A change: committed with the migrated schema, chained on from the last old record.
+    const users = w.path('users.xlsx');
+    await writeWorkbook(users, { Users: [['Email', 'Display Name', 'Roles', 'Status'], ['sales@contoso-distribution.example', 'Sam Sales', 'Sales agent', 'active']] });
+    expect((await w.run(['apply', users, '--now', now], { as: admin })).code).toBe(0);
+    expect((await w.run(['audit', 'verify'], { as: null })).stdout).toContain('Audit trail intact: 90 record(s), every hash verified');
+    expect((await w.run(['audit', 'export', '--out', w.path('audit2.xlsx')], { as: admin })).code).toBe(0);
+    const after = await readWorkbook(w.path('audit2.xlsx'));
+    expect(after.Audit!.slice(0, 89)).toEqual(earlier.Audit);
+    expect(after.Audit![89]).toMatchObject({ Seq: 90, Entity: 'user', Action: 'create', 'Previous Hash': earlier.Audit![88]!.Hash });
+    expect(String(after.Audit![89]!.Hash)).toMatch(/^[0-9a-f]{64}$/);
+
+    // As stored: every hash its 32 bytes, and the sequence the table's own key.
+    if (w.backend === 'postgres') {
+      expect(await w.sql("SELECT DISTINCT pg_typeof(hash)::text, octet_length(hash) FROM audit")).toEqual([['bytea', 32]]);
+      expect((await w.sql("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'audit' ORDER BY ordinal_position")).map((r) => r[0])).toEqual(['seq', 'context_id', 'entity', 'record_key', 'action', 'before_json', 'after_json', 'hash']);
+    } else {
+      expect(await w.sql('SELECT DISTINCT typeof(hash), length(hash) FROM audit')).toEqual([['blob', 32]]);
+      expect(await w.sql("SELECT name FROM sqlite_master WHERE tbl_name = 'audit' AND type = 'index'")).toEqual([]);
+      expect(String((await w.sql("SELECT sql FROM sqlite_master WHERE name = 'audit'"))[0]![0])).toContain('seq INTEGER PRIMARY KEY');
+      expect(await w.sql('PRAGMA integrity_check')).toEqual([['ok']]);
+    }
   });
 });

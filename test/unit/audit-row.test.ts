@@ -33,7 +33,13 @@ describe('the audit row the sql.js store writes', () => {
 
   it('chains with the same hash as auditHash, stores before/after compactly, and reads back the records it hashed', () => {
     const genesis = '0'.repeat(64);
-    const entries = [entry(), entry({ action: 'create', before: null }), entry({ entity: 'invitation', inputName: '', inputSha256: '', before: null, after: { invitationId: 'x', expiresAt: '2026-12-24' } })];
+    const entries = [
+      entry(),
+      entry({ action: 'create', before: null }),
+      entry({ entity: 'invitation', inputName: '', inputSha256: '', before: null, after: { invitationId: 'x', expiresAt: '2026-12-24' } }),
+      // A record created by the run: dated at the entry's time.
+      entry({ action: 'create', before: null, after: { createdAt: '2026-11-24T10:00:00.000Z', invitationId: '0b9f8f1e-0000-4000-8000-000000000001', expiresAt: '2026-11-24T10:00:00.000Z' } }),
+    ];
     // The store already has shape 3 (another entity's keys): new shapes are numbered after it.
     const chain = new AuditChainEncoder(40, genesis, 7, new Map([[3, ['a', 'b']]]));
     let prevHash = genesis;
@@ -42,22 +48,27 @@ describe('the audit row the sql.js store writes', () => {
     expect(chain.shapes).toEqual([
       [4, JSON.stringify(['autoRenew', 'nickname', 'quantity', 'subscriptionId', 'supportContactMpnId'])],
       [5, JSON.stringify(['expiresAt', 'invitationId'])],
+      [6, JSON.stringify(['createdAt', 'expiresAt', 'invitationId'])],
     ]);
-    expect(rows[0]![6]).toBe('[4,false,"Sièges \\"nord\\"",5,"0b9f8f1e-0000-4000-8000-000000000001",null]');
+    // Members equal to the record key (bit 3: subscriptionId) or to the entry's time are left out, named by their masks.
+    expect(rows[0]![6]).toBe('[-4,8,0,false,"Sièges \\"nord\\"",5,null]');
+    expect(rows[3]![6]).toBe('[-6,4,3]');
     const shapes = auditShapesOf([[3, '["a","b"]'], ...chain.shapes]);
     const stored = rows.map((row, i) => {
       const e = entries[i]!;
       const seq = 41 + i;
       const hash = auditHash({ seq, ...e, before: e.before ?? null, after: e.after ?? null, prevHash });
       expect(row[0]).toBe(seq);
-      expect(auditValueOf(row[5], shapes)).toEqual(e.before ?? null);
-      expect(auditValueOf(row[6], shapes)).toEqual(e.after);
-      expect(row[7]).toBe(hash);
+      expect(auditValueOf(row[5], shapes, e.key, e.at)).toEqual(e.before ?? null);
+      expect(auditValueOf(row[6], shapes, e.key, e.at)).toEqual(e.after);
+      // The hash is stored as its 32 bytes.
+      expect(row[7]).toBeInstanceOf(Uint8Array);
+      expect(Buffer.from(row[7] as Uint8Array).toString('hex')).toBe(hash);
       prevHash = hash;
       return row;
     });
     // The run's fields are stored once per distinct context, numbered after the store's last one.
-    expect(stored.map((r) => r[1])).toEqual([8, 8, 9]);
+    expect(stored.map((r) => r[1])).toEqual([8, 8, 9, 8]);
     expect(chain.contexts).toEqual([
       [8, entries[0]!.batchId, entries[0]!.at, entries[0]!.operator, 'orders.xlsx', 'ab'.repeat(32), null],
       [9, entries[0]!.batchId, entries[0]!.at, entries[0]!.operator, '', '', null],
@@ -84,6 +95,10 @@ describe('the audit row the sql.js store writes', () => {
       expect(auditValueOf(row[6], auditShapesOf(chain.shapes))).toEqual(value);
     }
     expect(auditValueOf('{"quantity":4,"status":"active"}', new Map())).toEqual({ quantity: 4, status: 'active' });
+    // Written before schema 7: every member stored, under a positive shape ID.
+    expect(auditValueOf('[2,"k",4]', new Map([[2, ['id', 'quantity']]]), 'k')).toEqual({ id: 'k', quantity: 4 });
+    expect(auditValueOf('[-2,1,0,4]', new Map([[2, ['id', 'quantity']]]), 'k')).toEqual({ id: 'k', quantity: 4 });
+    expect(() => auditValueOf('[-2,1,0]', new Map([[2, ['id', 'quantity']]]), 'k')).toThrow('shape 2');
     expect(() => auditValueOf('[9,1]', new Map())).toThrow('shape 9');
   });
 
