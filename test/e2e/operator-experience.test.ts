@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CODES } from '../../src/core/error-codes.js';
-import { SHEETS, SHEET_KINDS } from '../../src/normalize/columns.js';
+import { SHEETS, SHEET_KINDS, type ColumnDef } from '../../src/normalize/columns.js';
 import { buildTemplateWorkbook } from '../../src/report/template-workbook.js';
 import { withReference } from '../../src/report/workbook-reference.js';
 import { defaultCatalogOfferIds } from '../../src/cli/template-command.js';
@@ -138,12 +138,26 @@ describe('tiersync template', () => {
   });
 });
 
-describe('the README workbook reference', () => {
-  it('is the one generated from the column table (regenerate: node scripts/make-reference.mjs)', () => {
+describe('the workbook reference', () => {
+  it('docs/workbooks.md is the one generated from the column table (regenerate: node scripts/make-reference.mjs)', () => {
+    const reference = readFileSync(join(ROOT, 'docs', 'workbooks.md'), 'utf8');
+    expect(withReference(reference)).toBe(reference);
+    for (const kind of SHEET_KINDS) expect(reference).toContain(`### ${kind}`);
+    expect(reference).toContain('| Quantity | on creation | whole number from 1 to 1,000,000 |');
+  });
+
+  it("the README's summary names every column of every sheet, as the column table classes it, and points to docs/workbooks.md", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    expect(withReference(readme)).toBe(readme);
-    for (const kind of SHEET_KINDS) expect(readme).toContain(`### ${kind}`);
-    expect(readme).toContain('| Quantity | on creation | whole number from 1 to 1,000,000 |');
+    const section = /\n## Workbook reference\n([\s\S]*?)\n## /.exec(readme)![1]!;
+    expect(section).toContain('`docs/workbooks.md`');
+    const rows = section.split('\n').filter((line) => line.startsWith('|')).map((line) => line.split('|').slice(1, -1).map((c) => c.trim()));
+    expect(rows.slice(0, 2)).toEqual([['sheet', 'key', 'required on creation', 'optional', 'written back'], ['---', '---', '---', '---', '---']]);
+    const classes = [(c: ColumnDef) => c.key, (c: ColumnDef) => c.required && !c.key, (c: ColumnDef) => !c.key && !c.required && !c.assigned, (c: ColumnDef) => c.assigned && !c.key];
+    for (const kind of SHEET_KINDS) {
+      // Every column falls in exactly one class, so the summary names each once.
+      for (const c of SHEETS[kind].columns) expect([c.header, classes.filter((inClass) => inClass(c)).length]).toEqual([c.header, 1]);
+    }
+    expect(rows.slice(2)).toEqual(SHEET_KINDS.map((kind) => [kind, ...classes.map((inClass) => SHEETS[kind].columns.filter(inClass).map((c) => c.header).join(', '))]));
   });
 });
 
