@@ -1,8 +1,8 @@
 /**
  * The workbook contract of SPEC §2.2 as one table: every sheet, its columns in template order,
  * which are required, what kind of value each holds, and every header alias (English variants and
- * the French Partner Center labels). Header matching, validation, templates, results and the README's
- * workbook reference all read this table.
+ * the French Partner Center labels). Header matching, validation, templates, results and the
+ * workbook reference (docs/workbooks.md) all read this table.
  */
 
 export const SHEET_KINDS = ['Users', 'Offers', 'Resellers', 'Customers', 'Subscriptions'] as const;
@@ -48,7 +48,7 @@ export interface ColumnDef {
   /** A drop-down's values, when not every accepted value is one a row should pick (Status: expired is written back). */
   choices?: readonly string[];
   aliases: readonly string[];
-  /** What the column means, for template notes and the README reference. */
+  /** What the column means, for template notes and the workbook reference. */
   note: string;
   example: string;
 }

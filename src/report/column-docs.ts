@@ -3,7 +3,7 @@ import { TERMS } from '../core/entities.js';
 import { ROLES } from '../core/roles.js';
 import type { ColumnDef } from '../normalize/columns.js';
 
-/** The format of a column's values in words, from its kind: templates and the README reference say the same. */
+/** The format of a column's values in words, from its kind: templates and the workbook reference say the same. */
 export function formatOf(column: ColumnDef): string {
   const kind = column.kind;
   switch (kind.type) {
