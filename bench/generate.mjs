@@ -1,7 +1,6 @@
 // Deterministic generator of realistic distributor-scale inputs (SPEC §6).
 //   node bench/generate.mjs --scale 1 --out bench/out
 // At scale 1: 5,000 resellers, 100,000 customers, 1,000,000 subscriptions, ~1% deliberate errors.
-import ExcelJS from 'exceljs';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -71,6 +70,8 @@ export function* subscriptionRows(n, nCustomers, nResellers, { errorRate = 0.01,
 }
 
 async function writeXlsx(path, sheets) {
+  // Loaded here, not at the top: bench/physical-floor.mjs imports this module's row makers and loads no exceljs.
+  const { default: ExcelJS } = await import('exceljs');
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: false, useSharedStrings: false });
   for (const [name, headers, rows] of sheets) {
     const ws = wb.addWorksheet(name);
