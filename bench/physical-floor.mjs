@@ -1,4 +1,4 @@
-// The physical floor of SPEC §6 (issue 17): what a run's bytes cost with no library object per cell
+// The physical floor of SPEC §6: what a run's bytes cost with no library object per cell
 // and no engine work, measured in parts so that bench/run.js composes each case's floor from them.
 //
 //   node bench/physical-floor.mjs --xlsx L.xlsx --csv L-subs.csv --base base.db --lstore L.db \

@@ -38,7 +38,7 @@ const PG_CASES = ['L-import', 'L-rerun', 'S-upload', 'L-csv'];
 const pgName = (name) => `${name} (pg)`;
 
 /**
- * The targets of issue 17 (2 cores, medians of 3, every figure a ratio measured in the same round).
+ * The targets (2 cores, medians of 3, every figure a ratio measured in the same round).
  * physical: engine ÷ the case's physical floor (PHYSICAL below); exceljs: engine ÷ the exceljs floor;
  * file: a PostgreSQL case ÷ the same case on the file store. (The targets before, absolute seconds and
  * ≤ 1.5× / 1.3× the exceljs floor, are in git history and docs/performance.md.)

@@ -295,6 +295,11 @@ export class AuditChainEncoder {
   private lastShapeId = 0;
   /** The shapes met most recently (an entity's before and after), checked before any key is built. */
   private recentShapes: Array<{ keys: string[]; id: number }> = [];
+  /**
+   * The objects' own key orders met most recently, each with its shape and every member's `"key":`
+   * text: a million records of one kind share one, so their keys are sorted and quoted once.
+   */
+  private recentLayouts: Array<{ own: string[]; keys: string[]; prefixes: string[]; shape: number }> = [];
 
   constructor(
     private seq: number,
@@ -349,6 +354,8 @@ export class AuditChainEncoder {
       return { canonical, stored: `[0,${canonical}]` };
     }
     const object = value as Record<string, unknown>;
+    const fast = this.laidOut(object, key, at);
+    if (fast) return fast;
     const keys = definedKeys(object);
     const masked = keys.length <= MASKED_KEYS_MAX;
     let canonical = '{';
@@ -365,6 +372,38 @@ export class AuditChainEncoder {
     });
     const shape = this.shapeOf(keys);
     return { canonical: `${canonical}}`, stored: masked ? `[${-shape},${keyMask},${atMask}${stored}]` : `[${shape}${stored}]` };
+  }
+
+  /**
+   * `value` for an object whose own keys come in an order met recently and whose members are all
+   * defined (nearly every record): the same texts, from that layout. Undefined otherwise.
+   */
+  private laidOut(object: Record<string, unknown>, key: string, at: string): { canonical: string; stored: string } | undefined {
+    const own = Object.keys(object);
+    let layout = this.recentLayouts.find((l) => l.own.length === own.length && l.own.every((k, i) => k === own[i]));
+    if (!layout) {
+      const keys = [...own].sort();
+      if (keys.length > MASKED_KEYS_MAX) return undefined;
+      layout = { own, keys, prefixes: keys.map((k, i) => `${i ? ',' : ''}${JSON.stringify(k)}:`), shape: 0 };
+      this.recentLayouts = [layout, ...this.recentLayouts.slice(0, 7)];
+    }
+    const { keys, prefixes } = layout;
+    for (let i = 0; i < keys.length; i++) if (object[keys[i]!] === undefined) return undefined;
+    // The shape is numbered when first used, so a store's shapes are those of rows written.
+    if (!layout.shape) layout.shape = this.shapeOf(keys);
+    let canonical = '{';
+    let stored = '';
+    let keyMask = 0;
+    let atMask = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const v = object[keys[i]!];
+      const member = typeof v === 'string' ? JSON.stringify(v) : canonicalText(v);
+      canonical += prefixes[i]! + member;
+      if (v === key && key !== '') keyMask += 2 ** i;
+      else if (v === at && at !== '') atMask += 2 ** i;
+      else stored += `,${member}`;
+    }
+    return { canonical: `${canonical}}`, stored: `[${-layout.shape},${keyMask},${atMask}${stored}]` };
   }
 
   encode(entry: AuditEntryFields): SqlValue[] {
