@@ -22,20 +22,21 @@
 //                  the schema read from the file (PRAGMA table_info: a column's declared type decides,
 //                  e.g. a BLOB hash is 32 bytes, a TEXT one 64 hex characters). The rows' values are made
 //                  in batches of 2,000 off the clock (storeValues says how long that took)
-//   storeSave      db.export() written as the store writes (tmp, fsync, rename, fsync the folder)
+//   storeSave      db.export() saved by the file store's own saveDurably (tmp, fsync, .bak link, rename, fsync the folder)
 //   uploadRead     --lstore (the L store) read and loaded into sql.js
-//   uploadWrite    the same database exported and written once (tmp, fsync, rename)
+//   uploadWrite    the same database exported and saved once, the same way
 //   pgCopy         (with --pg) the same records and audit rows COPYed FROM STDIN into a fresh store
 //                  database (made by `tiersync init`), in one transaction; pgCommit: its COMMIT. The
 //                  COPY text is made while the server takes the previous chunk (pgValues: how long)
 //   pgConnectTxn   (with --pg) a new connection, one empty transaction, closed: the least a run on
 //                  PostgreSQL does with its store when it has nothing to load or save
-import { closeSync, createReadStream, fstatSync, openSync, promises as fsp, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
+import { saveDurably } from '../dist/store/sqljs-store.js';
 import { customerDomain, customerRows, OFFERS, resellerMpn } from './generate.mjs';
 
 const START_MS = performance.now();
@@ -586,23 +587,13 @@ function binderFor(columns) {
   };
 }
 
-/** tmp → fsync → rename → fsync the folder, as the file store saves. */
-async function saveDurably(path, data) {
-  const tmp = `${path}.tmp`;
-  const handle = await fsp.open(tmp, 'w', 0o640);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fsp.rename(tmp, path);
-  const dir = await fsp.open(dirname(path) || '.', 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+/** The database exported and saved as the file store saves it (its own `saveDurably`), then removed unless kept. */
+async function exportAndSave(db, target, keep = false) {
+  const bytes = db.export();
+  db.close();
+  await saveDurably(target, bytes);
+  if (!keep) for (const suffix of ['', '.bak']) rmSync(target + suffix, { force: true });
+  return bytes.length;
 }
 
 const one = (db, sql) => db.exec(sql)[0]?.values?.[0]?.[0];
@@ -681,13 +672,9 @@ async function storeFloor(SQL, args, parts) {
   parts.storeAuditRows = audit;
 
   t = performance.now();
-  const bytes = db.export();
-  db.close();
-  const target = join(args.work, 'physical-store.db');
-  await saveDurably(target, bytes);
+  const size = await exportAndSave(db, join(args.work, 'physical-store.db'), !!args.keep);
   parts.storeSave = seconds(t);
-  parts.storeFileMb = bytes.length / 1048576;
-  if (!args.keep) rmSync(target, { force: true });
+  parts.storeFileMb = size / 1048576;
 }
 
 async function uploadFloor(SQL, args, parts) {
@@ -697,12 +684,8 @@ async function uploadFloor(SQL, args, parts) {
   parts.uploadRead = seconds(t);
   parts.uploadFileMb = statSync(args.lstore).size / 1048576;
   t = performance.now();
-  const bytes = db.export();
-  db.close();
-  const target = join(args.work, 'physical-upload.db');
-  await saveDurably(target, bytes);
+  await exportAndSave(db, join(args.work, 'physical-upload.db'));
   parts.uploadWrite = seconds(t);
-  rmSync(target, { force: true });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -278,6 +278,16 @@ function definedKeys(object: Record<string, unknown>): string[] {
 
 export type AuditEntryFields = Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
 
+/** How an object's defined members are encoded: sorted keys, their `"key":` texts, their shape. */
+interface Layout {
+  own: string[];
+  keys: string[];
+  prefixes: string[];
+  shape: number;
+  /** Stored with key/time masks (`auditValueOf`). */
+  masked: boolean;
+}
+
 /**
  * Numbers, chains and encodes one commit's audit entries, from the last record in the store on. Each
  * entry becomes a row of AUDIT_COLUMNS whose hash equals `auditHash({ seq, ...entry, prevHash })`; the
@@ -293,13 +303,11 @@ export class AuditChainEncoder {
   private last: { entry: AuditEntryFields; id: number } | undefined;
   private readonly shapeIds = new Map<string, number>();
   private lastShapeId = 0;
-  /** The shapes met most recently (an entity's before and after), checked before any key is built. */
-  private recentShapes: Array<{ keys: string[]; id: number }> = [];
   /**
    * The objects' own key orders met most recently, each with its shape and every member's `"key":`
    * text: a million records of one kind share one, so their keys are sorted and quoted once.
    */
-  private recentLayouts: Array<{ own: string[]; keys: string[]; prefixes: string[]; shape: number }> = [];
+  private recentLayouts: Layout[] = [];
 
   constructor(
     private seq: number,
@@ -329,17 +337,27 @@ export class AuditChainEncoder {
   }
 
   private shapeOf(keys: string[]): number {
-    for (const recent of this.recentShapes) {
-      if (recent.keys.length === keys.length && recent.keys.every((k, i) => k === keys[i])) return recent.id;
-    }
     const json = JSON.stringify(keys);
     let id = this.shapeIds.get(json);
     if (id === undefined) {
       this.shapeIds.set(json, (id = ++this.lastShapeId));
       this.shapes.push([id, json]);
     }
-    this.recentShapes = [{ keys, id }, ...this.recentShapes.slice(0, 3)];
     return id;
+  }
+
+  /**
+   * The layout of an object's defined members: one met recently when its own keys come in the same
+   * order and all are defined (nearly every record), else made for it (and kept when all are defined).
+   */
+  private layoutOf(object: Record<string, unknown>): Layout {
+    const own = Object.keys(object);
+    const recent = this.recentLayouts.find((l) => l.own.length === own.length && l.own.every((k, i) => k === own[i]));
+    if (recent && recent.keys.every((k) => object[k] !== undefined)) return recent;
+    const keys = definedKeys(object);
+    const layout: Layout = { own, keys, prefixes: keys.map((k, i) => `${i ? ',' : ''}${JSON.stringify(k)}:`), shape: this.shapeOf(keys), masked: keys.length <= MASKED_KEYS_MAX };
+    if (keys.length === own.length) this.recentLayouts = [layout, ...this.recentLayouts.slice(0, 7)];
+    return layout;
   }
 
   /** The canonical JSON of a before/after value, and its stored text (members equal to the entry's `key` or `at` left out, see `auditValueOf`). */
@@ -354,43 +372,7 @@ export class AuditChainEncoder {
       return { canonical, stored: `[0,${canonical}]` };
     }
     const object = value as Record<string, unknown>;
-    const fast = this.laidOut(object, key, at);
-    if (fast) return fast;
-    const keys = definedKeys(object);
-    const masked = keys.length <= MASKED_KEYS_MAX;
-    let canonical = '{';
-    let stored = '';
-    let keyMask = 0;
-    let atMask = 0;
-    keys.forEach((name, i) => {
-      const v = object[name];
-      const member = canonicalText(v);
-      canonical += `${i ? ',' : ''}${JSON.stringify(name)}:${member}`;
-      if (masked && v === key && key !== '') keyMask += 2 ** i;
-      else if (masked && v === at && at !== '') atMask += 2 ** i;
-      else stored += `,${member}`;
-    });
-    const shape = this.shapeOf(keys);
-    return { canonical: `${canonical}}`, stored: masked ? `[${-shape},${keyMask},${atMask}${stored}]` : `[${shape}${stored}]` };
-  }
-
-  /**
-   * `value` for an object whose own keys come in an order met recently and whose members are all
-   * defined (nearly every record): the same texts, from that layout. Undefined otherwise.
-   */
-  private laidOut(object: Record<string, unknown>, key: string, at: string): { canonical: string; stored: string } | undefined {
-    const own = Object.keys(object);
-    let layout = this.recentLayouts.find((l) => l.own.length === own.length && l.own.every((k, i) => k === own[i]));
-    if (!layout) {
-      const keys = [...own].sort();
-      if (keys.length > MASKED_KEYS_MAX) return undefined;
-      layout = { own, keys, prefixes: keys.map((k, i) => `${i ? ',' : ''}${JSON.stringify(k)}:`), shape: 0 };
-      this.recentLayouts = [layout, ...this.recentLayouts.slice(0, 7)];
-    }
-    const { keys, prefixes } = layout;
-    for (let i = 0; i < keys.length; i++) if (object[keys[i]!] === undefined) return undefined;
-    // The shape is numbered when first used, so a store's shapes are those of rows written.
-    if (!layout.shape) layout.shape = this.shapeOf(keys);
+    const { keys, prefixes, shape, masked } = this.layoutOf(object);
     let canonical = '{';
     let stored = '';
     let keyMask = 0;
@@ -399,11 +381,11 @@ export class AuditChainEncoder {
       const v = object[keys[i]!];
       const member = typeof v === 'string' ? JSON.stringify(v) : canonicalText(v);
       canonical += prefixes[i]! + member;
-      if (v === key && key !== '') keyMask += 2 ** i;
-      else if (v === at && at !== '') atMask += 2 ** i;
+      if (masked && v === key && key !== '') keyMask += 2 ** i;
+      else if (masked && v === at && at !== '') atMask += 2 ** i;
       else stored += `,${member}`;
     }
-    return { canonical: `${canonical}}`, stored: `[${-layout.shape},${keyMask},${atMask}${stored}]` };
+    return { canonical: `${canonical}}`, stored: masked ? `[${-shape},${keyMask},${atMask}${stored}]` : `[${shape}${stored}]` };
   }
 
   encode(entry: AuditEntryFields): SqlValue[] {

@@ -150,7 +150,7 @@ const COMMIT_CACHE_KIB = 65_536;
  * Write `data` so that `path` is always either the old or the new file: tmp → fsync → keep the
  * current file as `.bak` (a hard link: no copy) → rename over `path` → fsync the folder.
  */
-async function saveDurably(path: string, data: Uint8Array): Promise<void> {
+export async function saveDurably(path: string, data: Uint8Array): Promise<void> {
   const tmp = `${path}.tmp`;
   const handle = await fs.open(tmp, 'w', 0o640);
   try {
