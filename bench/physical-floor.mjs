@@ -30,12 +30,13 @@
 //                  COPY text is made while the server takes the previous chunk (pgValues: how long)
 //   pgConnectTxn   (with --pg) a new connection, one empty transaction, closed: the least a run on
 //                  PostgreSQL does with its store when it has nothing to load or save
-import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, promises as fsp, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
+import { readZipDirectory } from '../dist/read/zip-guard.js';
 import { saveDurably } from '../dist/store/sqljs-store.js';
 import { customerDomain, customerRows, OFFERS, resellerMpn } from './generate.mjs';
 
@@ -57,46 +58,26 @@ const seconds = (t0) => (performance.now() - t0) / 1000;
 // ---------------------------------------------------------------------------------------------
 // Zip: the central directory read by hand, entries inflated as streams.
 
-/** The entries of a zip file from its central directory: name, method, sizes, where its data starts. */
-function zipEntries(path) {
-  const fd = openSync(path, 'r');
+/** The entries of a zip file from its central directory (the engine's own reader), with where each one's data starts. */
+async function zipEntries(path) {
+  const handle = await fsp.open(path, 'r');
   try {
-    const { size } = fstatSync(fd);
-    const tailLength = Math.min(size, 65_557);
-    const tail = Buffer.alloc(tailLength);
-    readSync(fd, tail, 0, tailLength, size - tailLength);
-    let eocd = -1;
-    for (let i = tailLength - 22; i >= 0; i--) if (tail.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
-    if (eocd < 0) throw new Error(`${path}: no zip end of central directory`);
-    const count = tail.readUInt16LE(eocd + 10);
-    const cdSize = tail.readUInt32LE(eocd + 12);
-    const cdOffset = tail.readUInt32LE(eocd + 16);
-    if (count === 0xffff || cdOffset === 0xffffffff) throw new Error(`${path}: zip64 is not read by the floor`);
-    const cd = Buffer.alloc(cdSize);
-    readSync(fd, cd, 0, cdSize, cdOffset);
+    const directory = await readZipDirectory(handle);
+    if ('unreadable' in directory) throw new Error(`${path}: zip directory ${directory.unreadable}`);
     const entries = [];
-    for (let p = 0, n = 0; n < count; n++) {
-      if (cd.readUInt32LE(p) !== 0x02014b50) throw new Error(`${path}: bad central directory`);
-      const method = cd.readUInt16LE(p + 10);
-      const compressed = cd.readUInt32LE(p + 20);
-      const uncompressed = cd.readUInt32LE(p + 24);
-      const nameLength = cd.readUInt16LE(p + 28);
-      const extraLength = cd.readUInt16LE(p + 30);
-      const commentLength = cd.readUInt16LE(p + 32);
-      const localOffset = cd.readUInt32LE(p + 42);
-      const name = cd.toString('utf8', p + 46, p + 46 + nameLength);
-      entries.push({ name, method, compressed, uncompressed, localOffset });
-      p += 46 + nameLength + extraLength + commentLength;
+    for (const entry of directory.entries) {
+      if (entry === 'corrupt') throw new Error(`${path}: bad central directory`);
+      entries.push({ ...entry });
     }
     // Where each entry's data starts: after its local header (whose name and extra lengths may differ).
     const local = Buffer.alloc(30);
     for (const e of entries) {
-      readSync(fd, local, 0, 30, e.localOffset);
+      await handle.read(local, 0, 30, e.localOffset);
       e.dataOffset = e.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
     }
     return entries;
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 
@@ -208,7 +189,7 @@ async function sheetParts(path, entries) {
 
 /** xlsxRead: inflate + byte scan of every sheet (and the shared strings); a sample of each sheet kept. */
 async function readXlsx(path) {
-  const entries = zipEntries(path);
+  const entries = await zipEntries(path);
   const sheets = await sheetParts(path, entries);
   const shared = entries.find((e) => e.name === 'xl/sharedStrings.xml');
   let inflated = 0;
