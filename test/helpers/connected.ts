@@ -1,15 +1,15 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox.js';
-import { runCli, tempDir, type CliRun } from './cli.js';
+import { runCli, tempDir, Workspace, type CliRun } from './cli.js';
 
 /**
  * A workspace with a store connected to a Partner Center sandbox on loopback (SPEC §7.6): the real
  * CLI against a real HTTP server, its state inspected by the test.
  */
 export class ConnectedWorkspace {
-  static readonly ADMIN = 'admin@provider.example';
-  static readonly PROVIDER_MPN = '1000001';
+  static readonly ADMIN = Workspace.ADMIN;
+  static readonly PROVIDER_MPN = Workspace.PROVIDER_MPN;
   readonly dir: string;
   readonly store: string;
   readonly credentials: string;
