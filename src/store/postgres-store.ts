@@ -5,7 +5,7 @@ import { StalePlanError, StoreError, StoreLockedError, TiersyncError } from '../
 import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { connectPostgres, displayUrl, redacted, type PgClient } from './postgres-connection.js';
-import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, hashHexOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder, type StoredKind } from './record-mapping.js';
+import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, auditBlockStart, type AuditPrevious, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, hashHexOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder, type StoredKind } from './record-mapping.js';
 import { migrationSql, RENEWAL_FLOOR_SQL, SQL_DIALECTS } from './sql-dialect.js';
 import { readOnlyJournal, type JournalLog } from '../core/journal.js';
 import type { StoreTransferSource, TransferOptions, TransferSummary, TransferValue } from './store-transfer.js';
@@ -424,16 +424,18 @@ export class PostgresStore implements SyncStore {
   }
 
   async *readAudit(fromSeq = 1): AsyncIterable<AuditRecord> {
-    let next = fromSeq;
-    let prevHash = fromSeq <= 1 ? AUDIT_GENESIS_HASH : hashHexOf((await this.rows('SELECT hash FROM audit WHERE seq = $1', [fromSeq - 1]))[0]?.[0]);
+    // Decoded from the start of fromSeq's block: a row may refer to the rows before it in its block.
+    let next = auditBlockStart(fromSeq);
+    let prevHash = next <= 1 ? AUDIT_GENESIS_HASH : hashHexOf((await this.rows('SELECT hash FROM audit WHERE seq = $1', [next - 1]))[0]?.[0]);
+    const previous: AuditPrevious = new Map();
     for (;;) {
       const page = await this.rows(auditSelectSql('$1', AUDIT_PAGE), [next]);
       // Read after the page: a shape is committed with the first record that uses it, and a run may
       // have committed both since the previous page.
       const shapes = auditShapesOf(await this.rows(AUDIT_SHAPES_SQL));
-      for (const record of auditRecordsOf(page, prevHash, shapes)) {
+      for (const record of auditRecordsOf(page, prevHash, shapes, previous)) {
         prevHash = record.hash;
-        yield record;
+        if (record.seq >= fromSeq) yield record;
       }
       if (page.length < AUDIT_PAGE) return;
       next = Number(page[page.length - 1]![0]) + 1;

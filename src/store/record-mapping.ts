@@ -173,16 +173,38 @@ export function auditShapesOf(rows: Iterable<readonly unknown[]>): Map<number, s
 }
 
 /**
+ * The values an audit read last decoded, by shape: a member stored as "the same as before" (see
+ * `auditValueOf`) is taken from here. Reads go in seq order from the first row of a block
+ * (`auditBlockStart`), and decoding a row updates it.
+ */
+export type AuditPrevious = Map<number, Record<string, unknown>>;
+
+/**
+ * Rows per block of the audit trail: a row refers back to earlier rows of its own block only, so a read
+ * from any seq starts at most this many rows earlier. The first row of a block, and the first row each
+ * commit writes, stands alone.
+ */
+export const AUDIT_BLOCK_ROWS = 64;
+
+/** The first seq of the block holding `seq`, where a read of the rows from `seq` on starts decoding. */
+export function auditBlockStart(seq: number): number {
+  return Math.max(1, seq - ((seq - 1) % AUDIT_BLOCK_ROWS));
+}
+
+/**
  * A before/after value as stored. An object is `[shapeId, v1, …, vn]`: its values in the order of its
  * sorted keys, the keys stored once in `audit_shape` (a million records of one kind repeat the same
  * eleven field names). Since schema 7 an object is `[-shapeId, keyMask, atMask, …values]` instead:
  * a member equal to its entry's record key (bit i of `keyMask` for the shape's i-th key) or to its
  * entry's time (`atMask`: a record created by the run is dated at it) is left out of the values, which
- * are its other members in key order. Shape 0 holds a value that is itself an array: `[0, value]`.
+ * are its other members in key order. When members are also equal to those of the last value of the
+ * same shape decoded before it in its block (`previous`: a million subscriptions of one run share their
+ * status, term, billing cycle, term end, …), the object is `[-shapeId, -1 - keyMask, atMask, prevMask,
+ * …values]`, `prevMask` naming those members. Shape 0 holds a value that is itself an array: `[0, value]`.
  * Anything else, and every object written before shapes existed, is its JSON text. `key` and `at` are
  * the entry's record key and time.
  */
-export function auditValueOf(text: unknown, shapes: AuditShapes, key = '', at = ''): unknown {
+export function auditValueOf(text: unknown, shapes: AuditShapes, key = '', at = '', previous: AuditPrevious = new Map()): unknown {
   if (text === null || text === undefined) return null;
   const json = String(text);
   if (!json.startsWith('[')) return JSON.parse(json);
@@ -192,14 +214,22 @@ export function auditValueOf(text: unknown, shapes: AuditShapes, key = '', at = 
   const keys = shapes.get(Math.abs(id));
   const out: Record<string, unknown> = {};
   if (keys && id < 0) {
-    const keyMask = Number(stored[1]);
+    const marked = Number(stored[1]) < 0;
+    const keyMask = marked ? -1 - Number(stored[1]) : Number(stored[1]);
     const atMask = Number(stored[2]);
-    let next = 3;
+    const prevMask = marked ? Number(stored[3]) : 0;
+    const prev = previous.get(-id);
+    if (prevMask && !prev) throw new Error(`an audit value refers to the value of shape ${-id} before it, which this read has not met: read the trail from the start of its block`);
+    let next = marked ? 4 : 3;
     for (let i = 0; i < keys.length; i++) {
       const bit = 2 ** i;
-      out[keys[i]!] = Math.floor(keyMask / bit) % 2 ? key : Math.floor(atMask / bit) % 2 ? at : stored[next++];
+      const k = keys[i]!;
+      out[k] = Math.floor(keyMask / bit) % 2 ? key : Math.floor(atMask / bit) % 2 ? at : Math.floor(prevMask / bit) % 2 ? prev![k] : stored[next++];
     }
-    if (next === stored.length) return out;
+    if (next === stored.length) {
+      previous.set(-id, out);
+      return out;
+    }
   } else if (keys && keys.length === stored.length - 1) {
     keys.forEach((k, i) => (out[k] = stored[i + 1]));
     return out;
@@ -222,7 +252,7 @@ export function auditSelectSql(placeholder: string, limit?: number): string {
 }
 
 /** A row of `auditSelectSql` as the record it stores; `prevHash` is the hash of the record before it. */
-function auditRecordOf(v: readonly unknown[], prevHash: string, shapes: AuditShapes): AuditRecord {
+function auditRecordOf(v: readonly unknown[], prevHash: string, shapes: AuditShapes, previous: AuditPrevious): AuditRecord {
   const record: AuditRecord = {
     seq: Number(v[0]),
     batchId: String(v[1]),
@@ -231,8 +261,8 @@ function auditRecordOf(v: readonly unknown[], prevHash: string, shapes: AuditSha
     entity: String(v[4]),
     key: String(v[5]),
     action: String(v[6]),
-    before: auditValueOf(v[7], shapes, String(v[5]), String(v[2])),
-    after: auditValueOf(v[8], shapes, String(v[5]), String(v[2])),
+    before: auditValueOf(v[7], shapes, String(v[5]), String(v[2]), previous),
+    after: auditValueOf(v[8], shapes, String(v[5]), String(v[2]), previous),
     inputName: String(v[9]),
     inputSha256: String(v[10]),
     prevHash,
@@ -242,11 +272,15 @@ function auditRecordOf(v: readonly unknown[], prevHash: string, shapes: AuditSha
   return record;
 }
 
-/** The records of `rows` (from `auditSelectSql`), each linked to the hash of the one before; `prevHash` is that of the first's predecessor. */
-export function* auditRecordsOf(rows: Iterable<readonly unknown[]>, prevHash: string, shapes: AuditShapes): Generator<AuditRecord> {
+/**
+ * The records of `rows` (from `auditSelectSql`, starting at the first row of a block), each linked to
+ * the hash of the one before; `prevHash` is that of the first's predecessor. `previous` carries what
+ * was decoded from one page of rows to the next.
+ */
+export function* auditRecordsOf(rows: Iterable<readonly unknown[]>, prevHash: string, shapes: AuditShapes, previous: AuditPrevious = new Map()): Generator<AuditRecord> {
   let prev = prevHash;
   for (const v of rows) {
-    const record = auditRecordOf(v, prev, shapes);
+    const record = auditRecordOf(v, prev, shapes, previous);
     prev = record.hash;
     yield record;
   }
@@ -286,6 +320,14 @@ interface Layout {
   shape: number;
   /** Stored with key/time masks (`auditValueOf`). */
   masked: boolean;
+  /** The last value of this shape encoded, shared by the layouts of one shape. */
+  previous: PreviousValue;
+}
+
+/** The member texts of the last value of a shape encoded, in key order, and the block it was in. */
+interface PreviousValue {
+  block: number;
+  members: string[];
 }
 
 /**
@@ -308,6 +350,8 @@ export class AuditChainEncoder {
    * text: a million records of one kind share one, so their keys are sorted and quoted once.
    */
   private recentLayouts: Layout[] = [];
+  /** Per shape, the last value encoded (`auditValueOf`'s `previous`). */
+  private readonly previous = new Map<number, PreviousValue>();
 
   constructor(
     private seq: number,
@@ -355,13 +399,19 @@ export class AuditChainEncoder {
     const recent = this.recentLayouts.find((l) => l.own.length === own.length && l.own.every((k, i) => k === own[i]));
     if (recent && recent.keys.every((k) => object[k] !== undefined)) return recent;
     const keys = definedKeys(object);
-    const layout: Layout = { own, keys, prefixes: keys.map((k, i) => `${i ? ',' : ''}${JSON.stringify(k)}:`), shape: this.shapeOf(keys), masked: keys.length <= MASKED_KEYS_MAX };
+    const shape = this.shapeOf(keys);
+    let previous = this.previous.get(shape);
+    if (!previous) this.previous.set(shape, (previous = { block: 0, members: new Array<string>(keys.length) }));
+    const layout: Layout = { own, keys, prefixes: keys.map((k, i) => `${i ? ',' : ''}${JSON.stringify(k)}:`), shape, masked: keys.length <= MASKED_KEYS_MAX, previous };
     if (keys.length === own.length) this.recentLayouts = [layout, ...this.recentLayouts.slice(0, 7)];
     return layout;
   }
 
-  /** The canonical JSON of a before/after value, and its stored text (members equal to the entry's `key` or `at` left out, see `auditValueOf`). */
-  private value(value: unknown, key: string, at: string): { canonical: string; stored: string | null } {
+  /**
+   * The canonical JSON of a before/after value, and its stored text (members equal to the entry's `key`
+   * or `at`, or to the last value of its shape in `block`, left out: see `auditValueOf`).
+   */
+  private value(value: unknown, key: string, at: string, block: number): { canonical: string; stored: string | null } {
     if (value === null || value === undefined) return { canonical: 'null', stored: null };
     if (typeof value !== 'object') {
       const canonical = canonicalText(value);
@@ -372,29 +422,39 @@ export class AuditChainEncoder {
       return { canonical, stored: `[0,${canonical}]` };
     }
     const object = value as Record<string, unknown>;
-    const { keys, prefixes, shape, masked } = this.layoutOf(object);
+    const { keys, prefixes, shape, masked, previous } = this.layoutOf(object);
     let canonical = '{';
     let stored = '';
     let keyMask = 0;
     let atMask = 0;
+    let prevMask = 0;
+    // This value's member texts replace the last one's as they are compared.
+    const members = previous.members;
+    const known = masked && previous.block === block;
     for (let i = 0; i < keys.length; i++) {
       const v = object[keys[i]!];
       const member = typeof v === 'string' ? JSON.stringify(v) : canonicalText(v);
       canonical += prefixes[i]! + member;
       if (masked && v === key && key !== '') keyMask += 2 ** i;
       else if (masked && v === at && at !== '') atMask += 2 ** i;
+      else if (known && members[i] === member) prevMask += 2 ** i;
       else stored += `,${member}`;
+      members[i] = member;
     }
-    return { canonical: `${canonical}}`, stored: masked ? `[${-shape},${keyMask},${atMask}${stored}]` : `[${shape}${stored}]` };
+    previous.block = block;
+    if (!masked) return { canonical: `${canonical}}`, stored: `[${shape}${stored}]` };
+    return { canonical: `${canonical}}`, stored: prevMask ? `[${-shape},${-1 - keyMask},${atMask},${prevMask}${stored}]` : `[${-shape},${keyMask},${atMask}${stored}]` };
   }
 
   encode(entry: AuditEntryFields): SqlValue[] {
     const contextId = this.contextOf(entry);
     const key = String(entry.key);
     const at = String(entry.at);
-    const before = this.value(entry.before, key, at);
-    const after = this.value(entry.after, key, at);
     const seq = ++this.seq;
+    // Values refer back only within their block (`auditBlockStart`), and only to values this encoder made.
+    const block = auditBlockStart(seq);
+    const before = this.value(entry.before, key, at, block);
+    const after = this.value(entry.after, key, at, block);
     const q = (value: unknown) => JSON.stringify(String(value));
     // Keys in code-unit order: action, after, at, batchId, before, clock (only when set), entity, inputName, inputSha256, key, operator, prevHash, seq.
     const clock = entry.clock ? `"clock":${q(entry.clock)},` : '';

@@ -12,7 +12,7 @@ import { migrationSql, RENEWAL_FLOOR_SQL, SQL_DIALECTS } from './sql-dialect.js'
 import { FileJournal } from './file-journal.js';
 import { readOnlyJournal, type JournalLog } from '../core/journal.js';
 import type { StoreTransferSource, TableChunk, TransferValue } from './store-transfer.js';
-import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, hashHexOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder, type StoredKind } from './record-mapping.js';
+import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, auditBlockStart, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, hashHexOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder, type StoredKind } from './record-mapping.js';
 import type { BatchRecord, CommitBatch, WriteOp, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
 
 /**
@@ -586,15 +586,17 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
 
   async *readAudit(fromSeq = 1): AsyncIterable<AuditRecord> {
     const db = this.usable();
-    const prevHash = fromSeq <= 1 ? AUDIT_GENESIS_HASH : hashHexOf(rows(db, 'SELECT hash FROM audit WHERE seq = ?', [fromSeq - 1])[0]?.[0]);
+    // Decoded from the start of fromSeq's block: a row may refer to the rows before it in its block.
+    const start = auditBlockStart(fromSeq);
+    const prevHash = start <= 1 ? AUDIT_GENESIS_HASH : hashHexOf(rows(db, 'SELECT hash FROM audit WHERE seq = ?', [start - 1])[0]?.[0]);
     const shapes = auditShapesOf(rows(db, AUDIT_SHAPES_SQL));
     const stmt = db.prepare(auditSelectSql('?'));
     try {
-      stmt.bind([fromSeq]);
+      stmt.bind([start]);
       const stepped = function* () {
         while (stmt.step()) yield stmt.get();
       };
-      yield* auditRecordsOf(stepped(), prevHash, shapes);
+      for (const record of auditRecordsOf(stepped(), prevHash, shapes)) if (record.seq >= fromSeq) yield record;
     } finally {
       stmt.free();
     }

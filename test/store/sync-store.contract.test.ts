@@ -285,6 +285,24 @@ describe.each(STORES)('SyncStore contract: %s', (backendName) => {
     expect(batches[1]!.batchId).toBe(records[4]!.batchId);
   });
 
+  it('reads the trail back from any row: values stored as the same as the row before them decode across blocks and commits', async () => {
+    const location = await created();
+    const store = await open(location, true);
+    // Two commits of records alike (most members equal to the record's before them); the second starts inside a block.
+    const first: WriteOp[] = Array.from({ length: 100 }, (_, i) => ({ kind: 'upsert', entity: 'customer', record: customer(`alike${String(i).padStart(3, '0')}`) }));
+    const second: WriteOp[] = Array.from({ length: 60 }, (_, i) => ({ kind: 'upsert', entity: 'customer', record: customer(`alike${String(i).padStart(3, '0')}`, { city: 'Lisbon' }) }));
+    const init = (await collect(store.readAudit())).length;
+    await store.commit(batchOf(1, first));
+    await store.commit(batchOf(2, second, second.map((op, i) => ({ ...entry(op), action: 'update', before: first[i]!.record }))));
+    const all = await collect(store.readAudit());
+    expect(all).toHaveLength(init + 160);
+    expect(all.slice(init).map((r) => (r.after as CustomerRecord).domain)).toEqual([...first, ...second].map((op) => (op.record as CustomerRecord).domain));
+    expect(all.slice(init + 100).map((r) => [(r.before as CustomerRecord).city, (r.after as CustomerRecord).city])).toEqual(second.map(() => ['Paris', 'Lisbon']));
+    expect(all.slice(init).map((r) => r.after)).toEqual([...first, ...second].map((op) => op.record));
+    expect(await verifyAuditChain(store.readAudit())).toEqual({ records: init + 160 });
+    for (const from of [2, 64, 65, 66, init + 100, init + 101, 129, 130, init + 160]) expect(await collect(store.readAudit(from))).toEqual(all.slice(from - 1));
+  });
+
   it('commits only with the writer lock', async () => {
     const location = await created();
     const reader = await open(location, false);

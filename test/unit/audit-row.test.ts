@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { auditHash, canonicalJson } from '../../src/core/audit-chain.js';
-import { AuditChainEncoder, auditRecordsOf, auditShapesOf, auditValueOf, canonicalText, type AuditEntryFields } from '../../src/store/record-mapping.js';
+import { AUDIT_BLOCK_ROWS, AuditChainEncoder, auditBlockStart, auditRecordsOf, auditShapesOf, auditValueOf, canonicalText, type AuditEntryFields, type AuditPrevious } from '../../src/store/record-mapping.js';
 
 const entry = (over: Partial<AuditEntryFields> = {}): AuditEntryFields => ({
   batchId: '6f1c0c1e-2b1a-4c39-9a53-0d1e5f1b2a10',
@@ -51,16 +51,21 @@ describe('the audit row the sql.js store writes', () => {
       [6, JSON.stringify(['createdAt', 'expiresAt', 'invitationId'])],
     ]);
     // Members equal to the record key (bit 3: subscriptionId) or to the entry's time are left out, named by their masks.
-    expect(rows[0]![6]).toBe('[-4,8,0,false,"Sièges \\"nord\\"",5,null]');
+    expect(rows[0]![5]).toBe('[-4,8,0,true,"seat-1",4,null]');
     expect(rows[3]![6]).toBe('[-6,4,3]');
+    // So are members equal to the last value of the shape (the before of the same entry; bit 4:
+    // supportContactMpnId), named by a fourth mask, the key mask then stored as -1 - keyMask.
+    expect(rows[0]![6]).toBe('[-4,-9,0,16,false,"Sièges \\"nord\\"",5]');
+    expect(rows[1]![6]).toBe('[-4,-9,0,23]');
     const shapes = auditShapesOf([[3, '["a","b"]'], ...chain.shapes]);
+    const previous: AuditPrevious = new Map();
     const stored = rows.map((row, i) => {
       const e = entries[i]!;
       const seq = 41 + i;
       const hash = auditHash({ seq, ...e, before: e.before ?? null, after: e.after ?? null, prevHash });
       expect(row[0]).toBe(seq);
-      expect(auditValueOf(row[5], shapes, e.key, e.at)).toEqual(e.before ?? null);
-      expect(auditValueOf(row[6], shapes, e.key, e.at)).toEqual(e.after);
+      expect(auditValueOf(row[5], shapes, e.key, e.at, previous)).toEqual(e.before ?? null);
+      expect(auditValueOf(row[6], shapes, e.key, e.at, previous)).toEqual(e.after);
       // The hash is stored as its 32 bytes.
       expect(row[7]).toBeInstanceOf(Uint8Array);
       expect(Buffer.from(row[7] as Uint8Array).toString('hex')).toBe(hash);
@@ -100,6 +105,30 @@ describe('the audit row the sql.js store writes', () => {
     expect(auditValueOf('[-2,1,0,4]', new Map([[2, ['id', 'quantity']]]), 'k')).toEqual({ id: 'k', quantity: 4 });
     expect(() => auditValueOf('[-2,1,0]', new Map([[2, ['id', 'quantity']]]), 'k')).toThrow('shape 2');
     expect(() => auditValueOf('[9,1]', new Map())).toThrow('shape 9');
+    // A value that refers to the one before it, read without it, is refused rather than guessed.
+    expect(() => auditValueOf('[-2,-2,0,2]', new Map([[2, ['id', 'quantity']]]), 'k')).toThrow('start of its block');
+  });
+
+  it('refers back only within a block of rows, so a read from any row of the trail starts at most a block earlier', () => {
+    const chain = new AuditChainEncoder(0, '0'.repeat(64), 0);
+    const entries = Array.from({ length: 3 * AUDIT_BLOCK_ROWS + 5 }, (_, i) => entry({ key: `k${i}`, action: 'create', before: null, after: { subscriptionId: `k${i}`, quantity: 1 + (i % 3), status: 'active', term: 'P1Y' } }));
+    const rows = entries.map((e) => chain.encode(e));
+    // The first row of every block stores all its members; the others, those that differ from the row before.
+    rows.forEach((row, i) => expect(row[6]).toBe(i % AUDIT_BLOCK_ROWS === 0 ? `[-1,4,0,${1 + (i % 3)},"active","P1Y"]` : `[-1,-5,0,10,${1 + (i % 3)}]`));
+    const context = chain.contexts[0]!;
+    const shapes = auditShapesOf(chain.shapes);
+    const selected = rows.map((r) => [r[0], context[1], context[2], context[3], r[2], r[3], r[4], r[5], r[6], context[4], context[5], r[7]]);
+    const all = [...auditRecordsOf(selected, '0'.repeat(64), shapes)];
+    expect(all.map((r) => r.after)).toEqual(entries.map((e) => e.after));
+    for (const from of [1, 2, AUDIT_BLOCK_ROWS, AUDIT_BLOCK_ROWS + 1, AUDIT_BLOCK_ROWS + 2, 3 * AUDIT_BLOCK_ROWS + 5]) {
+      const start = auditBlockStart(from);
+      expect(start).toBeLessThanOrEqual(from);
+      expect(from - start).toBeLessThan(AUDIT_BLOCK_ROWS);
+      const read = [...auditRecordsOf(selected.slice(start - 1), start === 1 ? '0'.repeat(64) : all[start - 2]!.hash, shapes)].filter((r) => r.seq >= from);
+      expect(read).toEqual(all.slice(from - 1));
+    }
+    // Started past a block's first row, the read cannot decode its rows.
+    expect(() => [...auditRecordsOf(selected.slice(1), all[0]!.hash, shapes)]).toThrow('start of its block');
   });
 
   it('neither stores nor hashes fields beyond the audit record', () => {
