@@ -452,6 +452,14 @@ function subscriptionValues(k, nCustomers, nResellers) {
 const isBlob = (type) => /BLOB|BYTEA/i.test(type);
 const isInteger = (type) => /INT|BOOL|SERIAL/i.test(type);
 const isNumeric = (type) => /INT|REAL|FLOA|DOUB|NUM|DEC|BOOL|SERIAL/i.test(type);
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** A record's value as its column's type stores it: a time in an integer column as its milliseconds (the engine's own encoding). */
+function columnValue(column, row) {
+  if (!(column.name in row)) return fallback(column);
+  const v = row[column.name];
+  return typeof v === 'string' && isInteger(column.type) && ISO_TIME.test(v) ? Date.parse(v) : v;
+}
 
 /** A value for a column the mapping does not know (a column added since): NULL when allowed, else one of its type. */
 function fallback(column) {
@@ -609,7 +617,7 @@ async function storeFloor(SQL, args, parts) {
     }
     return s;
   };
-  const recordValue = (c) => (row) => (c.name in row ? row[c.name] : fallback(c));
+  const recordValue = (c) => (row) => columnValue(c, row);
   const auditGetter = (c) => (row) => auditValue(c, row);
   // Each record, then its audit row: the engine writes every record, then every audit row, but the
   // pages written are the same, and each record's values are made once. The values are made in
@@ -787,7 +795,7 @@ async function pgFloor(args, parts) {
     // One COPY per table, in the order the engine writes them.
     for (const [table, rows, known] of [['customers', work.customers(), work.sampleCustomer], ['subscriptions', work.subscriptions(), work.sampleSubscription]]) {
       const cols = writtenColumns(tables[table], known);
-      const copy = new CopyFrom(`COPY ${table} (${cols.map((c) => c.name).join(', ')}) FROM STDIN`, copyChunks(rows, cols, (c, row) => (c.name in row ? row[c.name] : fallback(c)), clock));
+      const copy = new CopyFrom(`COPY ${table} (${cols.map((c) => c.name).join(', ')}) FROM STDIN`, copyChunks(rows, cols, columnValue, clock));
       client.query(copy);
       records += await copy.done;
     }

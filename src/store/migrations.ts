@@ -284,6 +284,40 @@ ALTER TABLE audit_v7 RENAME TO audit;
 {{RECLAIM}}
 `,
   },
+  {
+    version: 8,
+    name: 'subscription times as numbers',
+    // A subscription's creation, term start and term end as milliseconds since 1970 (record-mapping's
+    // `time` codec) rather than 24 characters of ISO text each; a term not known yet ('') is NULL. The
+    // table is rebuilt in its row order, and the room the old one took is given back.
+    sql: `
+CREATE TABLE subscriptions_v8 (
+  subscription_id TEXT PRIMARY KEY,
+  customer_domain TEXT NOT NULL,
+  offer_id TEXT NOT NULL,
+  nickname TEXT NOT NULL,
+  quantity INTEGER NOT NULL,
+  billing_cycle TEXT NOT NULL,
+  auto_renew INTEGER NOT NULL,
+  partner_of_record_mpn_id TEXT,
+  support_contact_mpn_id TEXT,
+  status TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  term TEXT NOT NULL,
+  term_start BIGINT,
+  term_end BIGINT,
+  seat_additions TEXT,
+  scheduled TEXT
+);
+INSERT INTO subscriptions_v8 (subscription_id, customer_domain, offer_id, nickname, quantity, billing_cycle, auto_renew, partner_of_record_mpn_id, support_contact_mpn_id, status, created_at, term, term_start, term_end, seat_additions, scheduled)
+  SELECT subscription_id, customer_domain, offer_id, nickname, quantity, billing_cycle, auto_renew, partner_of_record_mpn_id, support_contact_mpn_id, status, {{MS_OF created_at}}, term, {{MS_OF term_start}}, {{MS_OF term_end}}, seat_additions, scheduled
+  FROM subscriptions ORDER BY {{ROW_ORDER}};
+DROP TABLE subscriptions;
+ALTER TABLE subscriptions_v8 RENAME TO subscriptions;
+CREATE INDEX subscriptions_customer ON subscriptions (customer_domain);
+{{RECLAIM}}
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -24,6 +24,8 @@ export interface SqlDialect {
   hexToBytes(column: string): string;
   /** Gives the pages of dropped tables back (`{{RECLAIM}}`, outside any transaction), when the engine does not. */
   readonly reclaim: string;
+  /** An ISO 8601 UTC time text column ('' for none) as its milliseconds since 1970 (NULL for none), used by migrations. */
+  msOf(column: string): string;
 }
 
 export const SQL_DIALECTS = {
@@ -36,6 +38,7 @@ export const SQL_DIALECTS = {
     bytesType: 'BLOB',
     hexToBytes: (c) => `unhex(${c})`,
     reclaim: 'VACUUM;',
+    msOf: (c) => `CAST(round((julianday(NULLIF(${c}, '')) - 2440587.5) * 86400000) AS INTEGER)`,
   },
   postgres: {
     rowOrderColumn: 'row_order',
@@ -46,31 +49,36 @@ export const SQL_DIALECTS = {
     bytesType: 'BYTEA',
     hexToBytes: (c) => `decode(${c}, 'hex')`,
     reclaim: '',
+    msOf: (c) => `round(EXTRACT(EPOCH FROM NULLIF(${c}, '')::timestamptz) * 1000)::bigint`,
   },
 } as const satisfies Record<string, SqlDialect>;
 
 /**
- * The earliest term end of the subscriptions that can renew or expire (active or suspended): the
- * store keeps it (`store_meta.next_renewal_at`) so that a run looks for due renewals only when one can
- * be due, without an index over every subscription's term end.
+ * The earliest term end of the subscriptions that can renew or expire (active or suspended), as stored
+ * (record-mapping's `time` codec): the store keeps it as text (`store_meta.next_renewal_at`) so that a
+ * run looks for due renewals only when one can be due, without an index over every subscription's term end.
  */
-export const RENEWAL_FLOOR_SQL = "SELECT MIN(term_end) FROM subscriptions WHERE term_end <> '' AND status IN ('active', 'suspended')";
+export const RENEWAL_FLOOR_SQL = "SELECT MIN(term_end) FROM subscriptions WHERE term_end IS NOT NULL AND status IN ('active', 'suspended')";
+
+/** The same, while term ends were text ('' for none: schemas 4 to 7), for the migration that first filled it. */
+const RENEWAL_FLOOR_TEXT_SQL = "SELECT MIN(term_end) FROM subscriptions WHERE term_end <> '' AND status IN ('active', 'suspended')";
 
 /**
  * A migration's text for an engine: the shared SQL with the dialect's row-order column added to each
  * table but those whose first column is `{{ROW_ID}}` (their key is their order), and its placeholders
- * filled: `{{ROW_ORDER}}` (the row-order column), `{{ROW_ID}}`, `{{BYTES}}`, `{{HEX_TO_BYTES col}}`, `{{RECLAIM}}`
- * and `{{PLUS_ONE_YEAR col}}`.
+ * filled: `{{ROW_ORDER}}` (the row-order column), `{{ROW_ID}}`, `{{BYTES}}`, `{{HEX_TO_BYTES col}}`, `{{MS_OF col}}`,
+ * `{{RECLAIM}}`, `{{PLUS_ONE_YEAR col}}` and `{{RENEWAL_FLOOR}}` (as of schema 4).
  */
 export function migrationSql(migration: Migration, dialect: SqlDialect): string {
   let sql = migration.sql;
   if (dialect.rowOrderDefinition) sql = sql.replace(/CREATE TABLE (\w+) \(\n(?!\s*\w+ \{\{ROW_ID\}\})/g, (_, table: string) => `CREATE TABLE ${table} (\n  ${dialect.rowOrderDefinition},\n`);
   return sql
-    .replace(/\{\{RENEWAL_FLOOR\}\}/g, RENEWAL_FLOOR_SQL)
+    .replace(/\{\{RENEWAL_FLOOR\}\}/g, RENEWAL_FLOOR_TEXT_SQL)
     .replace(/\{\{ROW_ORDER\}\}/g, dialect.rowOrderColumn)
     .replace(/\{\{ROW_ID\}\}/g, dialect.rowIdKey)
     .replace(/\{\{BYTES\}\}/g, dialect.bytesType)
     .replace(/\{\{RECLAIM\}\}/g, dialect.reclaim)
     .replace(/\{\{HEX_TO_BYTES (\w+)\}\}/g, (_, column: string) => dialect.hexToBytes(column))
+    .replace(/\{\{MS_OF (\w+)\}\}/g, (_, column: string) => dialect.msOf(column))
     .replace(/\{\{PLUS_ONE_YEAR (\w+)\}\}/g, (_, column: string) => dialect.plusOneYear(column));
 }

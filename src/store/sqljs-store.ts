@@ -12,7 +12,7 @@ import { migrationSql, RENEWAL_FLOOR_SQL, SQL_DIALECTS } from './sql-dialect.js'
 import { FileJournal } from './file-journal.js';
 import { readOnlyJournal, type JournalLog } from '../core/journal.js';
 import type { StoreTransferSource, TableChunk, TransferValue } from './store-transfer.js';
-import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, auditBlockStart, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, hashHexOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, TABLES, writeOrder, type StoredKind } from './record-mapping.js';
+import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, auditBlockStart, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, hashHexOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, storedTime, TABLES, timeText, writeOrder, type StoredKind } from './record-mapping.js';
 import type { BatchRecord, CommitBatch, WriteOp, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
 
 /**
@@ -447,7 +447,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       // Looked for only when one can be due: the store keeps the earliest term end that can renew.
       if (request.dueBy && info.nextRenewalAt && info.nextRenewalAt <= request.dueBy) {
         const loaded = new Set(subscriptions.map((s) => s.subscriptionId));
-        for (const s of this.select('subscription', "WHERE term_end <> '' AND term_end <= ? AND status IN ('active', 'suspended')", [request.dueBy])) if (!loaded.has(s.subscriptionId)) subscriptions.push(s);
+        for (const s of this.select('subscription', "WHERE term_end <= ? AND status IN ('active', 'suspended')", [storedTime(request.dueBy)])) if (!loaded.has(s.subscriptionId)) subscriptions.push(s);
       }
     }
     return {
@@ -527,7 +527,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       const b = batch.batch;
       db.run(`INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map(() => '?').join(', ')})`, batchRowOf({ ...b, revisionAfter }));
       db.run('UPDATE store_meta SET revision = ?, last_run_at = ?, last_refresh_at = COALESCE(?, last_refresh_at) WHERE id = 1', [revisionAfter, b.finishedAt, batch.refreshedAt ?? null]);
-      if (batch.renewalFloor?.recompute) db.run(`UPDATE store_meta SET next_renewal_at = (${RENEWAL_FLOOR_SQL}) WHERE id = 1`);
+      if (batch.renewalFloor?.recompute) db.run('UPDATE store_meta SET next_renewal_at = ? WHERE id = 1', [timeText(rows(db, RENEWAL_FLOOR_SQL)[0]?.[0]) || null]);
       else if (batch.renewalFloor?.earliest) db.run('UPDATE store_meta SET next_renewal_at = ? WHERE id = 1 AND (next_renewal_at IS NULL OR next_renewal_at > ?)', [batch.renewalFloor.earliest, batch.renewalFloor.earliest]);
       db.exec('COMMIT');
       if (undo) db.exec('PRAGMA journal_mode = MEMORY');

@@ -110,6 +110,13 @@ describe('audit trail', () => {
       ALTER TABLE subscriptions DROP COLUMN term_end;
       ALTER TABLE subscriptions DROP COLUMN seat_additions;
       ALTER TABLE subscriptions DROP COLUMN scheduled;`);
+    // Subscription times as ISO text again (migration 8 undone).
+    await w.sql(
+      w.backend === 'postgres'
+        ? `ALTER TABLE subscriptions ALTER COLUMN created_at TYPE TEXT USING to_char((to_timestamp(0) + created_at * interval '1 millisecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+        : `UPDATE subscriptions SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', created_at / 1000.0, 'unixepoch')`,
+    );
+    expect(String((await w.sql('SELECT created_at FROM subscriptions'))[0]![0])).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(Number((await w.sql("SELECT COUNT(*) FROM audit WHERE operator = 'admin@provider.example'"))[0]![0])).toBe(records);
 
     const verified = await w.run(['audit', 'verify']);
