@@ -492,7 +492,7 @@ function hashPool(type) {
  * subscriptions, each in key order; audit in sequence), as `{ table, values }` by column name, handed to
  * `sink(table, values)`. `auditColumns` tells the hash column's type.
  */
-function makeWorkload({ customers, subscriptions, resellers, auditColumns, firstSeq, contextId, shapeIds }) {
+function makeWorkload({ customers, subscriptions, resellers, auditColumns, firstSeq, contextIds, shapeIds }) {
   const hashColumn = auditColumns.find((c) => /hash/i.test(c.name));
   const hashes = hashPool(hashColumn?.type ?? 'TEXT');
   // Customers in domain order (the engine sorts a table's writes by key).
@@ -513,7 +513,7 @@ function makeWorkload({ customers, subscriptions, resellers, auditColumns, first
       const entry = (entity, key, values, shape) => {
         const after = `[${shape},${JSON.stringify(Object.values(values)).slice(1)}`;
         const s = seq++;
-        return { seq: s, context_id: contextId, entity, record_key: key, action: 'create', before_json: null, after_json: after, hash: hashes[s % hashes.length] };
+        return { seq: s, context_id: contextIds[entity], entity, record_key: key, action: 'create', before_json: null, after_json: after, hash: hashes[s % hashes.length] };
       };
       for (const v of this.customers()) yield ['customers', v, entry('customer', v.domain, v, shapeIds.customer)];
       for (const v of this.subscriptions()) yield ['subscriptions', v, entry('subscription', v.subscription_id, v, shapeIds.subscription)];
@@ -523,6 +523,20 @@ function makeWorkload({ customers, subscriptions, resellers, auditColumns, first
     },
   };
 }
+
+/**
+ * The import's audit contexts from `firstId` on, as rows by column name, and the context of each
+ * entity's rows: one for the run, or one per entity where the schema keeps entity and action there.
+ */
+function auditContexts(contextColumns, firstId) {
+  const run = { batch_id: orderedId(firstId, 9), at: NOW, operator: 'admin@provider.example', input_name: 'L.xlsx', input_sha256: randomBytes(32).toString('hex') };
+  if (!contextColumns.some((c) => c.name === 'entity')) return { ids: { customer: firstId, subscription: firstId }, rows: [{ id: firstId, ...run }] };
+  const entities = ['customer', 'subscription'];
+  return { ids: Object.fromEntries(entities.map((e, i) => [e, firstId + i])), rows: entities.map((entity, i) => ({ id: firstId + i, ...run, entity, action: 'create' })) };
+}
+
+/** `INSERT INTO table` of a row given by column name, with the placeholder style of the driver. */
+const insertOf = (table, row, placeholder) => [`INSERT INTO ${table} (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map((_, i) => placeholder(i)).join(', ')})`, Object.values(row)];
 
 /** An audit column's value by what its name says (the schema may rename or add some). */
 function auditValue(column, row) {
@@ -596,11 +610,11 @@ async function storeFloor(SQL, args, parts) {
   const auditColumns = sqliteColumns(db, 'audit');
   const resellers = args.resellers ? Number(args.resellers) : Number(one(db, 'SELECT count(*) FROM resellers')) || 1;
   const firstSeq = Number(one(db, 'SELECT COALESCE(MAX(seq), 0) FROM audit')) + 1;
-  const contextId = Number(one(db, 'SELECT COALESCE(MAX(id), 0) FROM audit_context')) + 1;
+  const contexts = auditContexts(sqliteColumns(db, 'audit_context'), Number(one(db, 'SELECT COALESCE(MAX(id), 0) FROM audit_context')) + 1);
   const hasShapes = sqliteColumns(db, 'audit_shape').length > 0;
   const lastShape = hasShapes ? Number(one(db, 'SELECT COALESCE(MAX(id), 0) FROM audit_shape')) : 0;
   const shapeIds = { customer: lastShape + 1, subscription: lastShape + 2 };
-  const work = makeWorkload({ customers: args.customers, subscriptions: args.subscriptions, resellers, auditColumns, firstSeq, contextId, shapeIds });
+  const work = makeWorkload({ customers: args.customers, subscriptions: args.subscriptions, resellers, auditColumns, firstSeq, contextIds: contexts.ids, shapeIds });
 
   t = performance.now();
   db.exec('BEGIN');
@@ -651,7 +665,7 @@ async function storeFloor(SQL, args, parts) {
     audit += batch.length / 4;
   }
   for (const s of statements.values()) s.stmt.free();
-  db.run('INSERT INTO audit_context (id, batch_id, at, operator, input_name, input_sha256) VALUES (?, ?, ?, ?, ?, ?)', [contextId, orderedId(contextId, 9), NOW, 'admin@provider.example', 'L.xlsx', randomBytes(32).toString('hex')]);
+  for (const row of contexts.rows) db.run(...insertOf('audit_context', row, () => '?'));
   if (hasShapes) for (const [entity, id] of Object.entries(shapeIds)) db.run('INSERT INTO audit_shape (id, keys_json) VALUES (?, ?)', [id, JSON.stringify(SHAPE_KEYS[entity])]);
   db.run('UPDATE store_meta SET revision = revision + 1, last_run_at = ? WHERE id = 1', [NOW]);
   db.exec('COMMIT');
@@ -780,11 +794,11 @@ async function pgFloor(args, parts) {
     const auditColumns = await pgColumns(client, 'audit');
     const resellers = args.resellers ? Number(args.resellers) : Number(await one('SELECT count(*) FROM resellers')) || 1;
     const firstSeq = Number(await one('SELECT COALESCE(MAX(seq), 0) FROM audit')) + 1;
-    const contextId = Number(await one('SELECT COALESCE(MAX(id), 0) FROM audit_context')) + 1;
+    const contexts = auditContexts(await pgColumns(client, 'audit_context'), Number(await one('SELECT COALESCE(MAX(id), 0) FROM audit_context')) + 1);
     const hasShapes = (await pgColumns(client, 'audit_shape')).length > 0;
     const lastShape = hasShapes ? Number(await one('SELECT COALESCE(MAX(id), 0) FROM audit_shape')) : 0;
     const shapeIds = { customer: lastShape + 1, subscription: lastShape + 2 };
-    const work = makeWorkload({ customers: args.customers, subscriptions: args.subscriptions, resellers, auditColumns, firstSeq, contextId, shapeIds });
+    const work = makeWorkload({ customers: args.customers, subscriptions: args.subscriptions, resellers, auditColumns, firstSeq, contextIds: contexts.ids, shapeIds });
     const tables = { customers: await pgColumns(client, 'customers'), subscriptions: await pgColumns(client, 'subscriptions'), audit: auditColumns };
 
     t = performance.now();
@@ -803,7 +817,7 @@ async function pgFloor(args, parts) {
     const copy = new CopyFrom(`COPY audit (${auditCols.map((c) => c.name).join(', ')}) FROM STDIN`, copyChunks(work.audit(), auditCols, auditValue, clock));
     client.query(copy);
     audit += await copy.done;
-    await client.query('INSERT INTO audit_context (id, batch_id, at, operator, input_name, input_sha256) VALUES ($1, $2, $3, $4, $5, $6)', [contextId, orderedId(contextId, 9), NOW, 'admin@provider.example', 'L.xlsx', randomBytes(32).toString('hex')]);
+    for (const row of contexts.rows) await client.query(...insertOf('audit_context', row, (i) => `$${i + 1}`));
     if (hasShapes) for (const [entity, id] of Object.entries(shapeIds)) await client.query('INSERT INTO audit_shape (id, keys_json) VALUES ($1, $2)', [id, JSON.stringify(SHAPE_KEYS[entity])]);
     await client.query('UPDATE store_meta SET revision = revision + 1, last_run_at = $1 WHERE id = 1', [NOW]);
     parts.pgCopy = seconds(t);

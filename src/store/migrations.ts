@@ -286,10 +286,13 @@ ALTER TABLE audit_v7 RENAME TO audit;
   },
   {
     version: 8,
-    name: 'subscription times as numbers',
+    name: 'leaner store: subscription times as numbers, audit entity and action with the run',
     // A subscription's creation, term start and term end as milliseconds since 1970 (record-mapping's
-    // `time` codec) rather than 24 characters of ISO text each; a term not known yet ('') is NULL. The
-    // table is rebuilt in its row order, and the room the old one took is given back.
+    // `time` codec) rather than 24 characters of ISO text each; a term not known yet ('') is NULL. An
+    // audit row's entity and action move to its context, which is then what one run's entries of one
+    // kind share (a run has a few kinds, a million rows). Both tables are rebuilt in their order, every
+    // audit row keeps its seq, record and hash (so `audit verify` checks the same chain), and the room
+    // the old tables took is given back.
     sql: `
 CREATE TABLE subscriptions_v8 (
   subscription_id TEXT PRIMARY KEY,
@@ -315,6 +318,43 @@ INSERT INTO subscriptions_v8 (subscription_id, customer_domain, offer_id, nickna
 DROP TABLE subscriptions;
 ALTER TABLE subscriptions_v8 RENAME TO subscriptions;
 CREATE INDEX subscriptions_customer ON subscriptions (customer_domain);
+CREATE TABLE audit_context_v8 (
+  id BIGINT PRIMARY KEY,
+  batch_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  operator TEXT NOT NULL,
+  input_name TEXT NOT NULL,
+  input_sha256 TEXT NOT NULL,
+  clock TEXT,
+  entity TEXT NOT NULL,
+  action TEXT NOT NULL,
+  old_id BIGINT NOT NULL
+);
+INSERT INTO audit_context_v8 (id, batch_id, at, operator, input_name, input_sha256, clock, entity, action, old_id)
+  SELECT ROW_NUMBER() OVER (ORDER BY k.first_seq), c.batch_id, c.at, c.operator, c.input_name, c.input_sha256, c.clock, k.entity, k.action, c.id
+  FROM (SELECT context_id, entity, action, MIN(seq) AS first_seq FROM audit GROUP BY context_id, entity, action) k
+  JOIN audit_context c ON c.id = k.context_id
+  ORDER BY k.first_seq;
+CREATE INDEX audit_context_v8_old ON audit_context_v8 (old_id, entity, action);
+CREATE TABLE audit_v8 (
+  seq {{ROW_ID}},
+  context_id BIGINT NOT NULL,
+  record_key TEXT NOT NULL,
+  before_json TEXT,
+  after_json TEXT,
+  hash {{BYTES}} NOT NULL
+);
+INSERT INTO audit_v8 (seq, context_id, record_key, before_json, after_json, hash)
+  SELECT a.seq, n.id, a.record_key, a.before_json, a.after_json, a.hash
+  FROM audit a JOIN audit_context_v8 n ON n.old_id = a.context_id AND n.entity = a.entity AND n.action = a.action
+  ORDER BY a.seq;
+DROP TABLE audit;
+ALTER TABLE audit_v8 RENAME TO audit;
+DROP INDEX audit_context_v8_old;
+ALTER TABLE audit_context_v8 DROP COLUMN old_id;
+DROP TABLE audit_context;
+ALTER TABLE audit_context_v8 RENAME TO audit_context;
+CREATE INDEX audit_context_batch ON audit_context (batch_id);
 {{RECLAIM}}
 `,
   },

@@ -175,14 +175,15 @@ export function recordOf<K extends StoredKind>(kind: K, values: readonly unknown
 }
 
 /**
- * Columns of an `audit` row. What one run shares across its entries (batch, time, operator, input
- * file) is stored once in `audit_context` and referred to by `context_id`; the previous hash is the
- * hash of the row before. A record read back has every field of `AuditRecord` (see `auditRecordOf`).
+ * Columns of an `audit` row. What one run's entries of one kind share (batch, time, operator, input
+ * file, entity and action) is stored once in `audit_context` and referred to by `context_id`; the
+ * previous hash is the hash of the row before. A record read back has every field of `AuditRecord`
+ * (see `auditRecordOf`).
  */
-export const AUDIT_COLUMNS = ['seq', 'context_id', 'entity', 'record_key', 'action', 'before_json', 'after_json', 'hash'] as const;
+export const AUDIT_COLUMNS = ['seq', 'context_id', 'record_key', 'before_json', 'after_json', 'hash'] as const;
 
 /** Columns of an `audit_context` row, in the order of `AuditChainEncoder.contexts`. */
-export const AUDIT_CONTEXT_COLUMNS = ['id', 'batch_id', 'at', 'operator', 'input_name', 'input_sha256', 'clock'] as const;
+export const AUDIT_CONTEXT_COLUMNS = ['id', 'batch_id', 'at', 'operator', 'input_name', 'input_sha256', 'clock', 'entity', 'action'] as const;
 
 /** Columns of an `audit_shape` row (the sorted keys of stored before/after objects), in the order of `AuditChainEncoder.shapes`. */
 export const AUDIT_SHAPE_COLUMNS = ['id', 'keys_json'] as const;
@@ -278,7 +279,7 @@ export function hashHexOf(value: unknown): string {
 
 /** The audit records from seq `placeholder` on, in order, as `auditRecordOf` reads them. */
 export function auditSelectSql(placeholder: string, limit?: number): string {
-  return `SELECT a.seq, c.batch_id, c.at, c.operator, a.entity, a.record_key, a.action, a.before_json, a.after_json, c.input_name, c.input_sha256, a.hash, c.clock FROM audit a JOIN audit_context c ON c.id = a.context_id WHERE a.seq >= ${placeholder} ORDER BY a.seq${limit ? ` LIMIT ${limit}` : ''}`;
+  return `SELECT a.seq, c.batch_id, c.at, c.operator, c.entity, a.record_key, c.action, a.before_json, a.after_json, c.input_name, c.input_sha256, a.hash, c.clock FROM audit a JOIN audit_context c ON c.id = a.context_id WHERE a.seq >= ${placeholder} ORDER BY a.seq${limit ? ` LIMIT ${limit}` : ''}`;
 }
 
 /** A row of `auditSelectSql` as the record it stores; `prevHash` is the hash of the record before it. */
@@ -397,14 +398,15 @@ export class AuditChainEncoder {
 
   private contextOf(e: AuditEntryFields): number {
     const last = this.last?.entry;
-    // Entries of one run share their context: compared field by field before any key is built.
-    if (last && last.batchId === e.batchId && last.at === e.at && last.operator === e.operator && last.inputName === e.inputName && last.inputSha256 === e.inputSha256 && last.clock === e.clock) return this.last!.id;
+    // Entries of one run and kind share their context: compared field by field before any key is built.
+    if (last && last.entity === e.entity && last.action === e.action && last.batchId === e.batchId && last.at === e.at && last.operator === e.operator && last.inputName === e.inputName && last.inputSha256 === e.inputSha256 && last.clock === e.clock) return this.last!.id;
     const fields = [String(e.batchId), String(e.at), String(e.operator), String(e.inputName), String(e.inputSha256)];
-    const key = JSON.stringify([...fields, e.clock ?? null]);
+    const kind = [String(e.entity), String(e.action)];
+    const key = JSON.stringify([...fields, e.clock ?? null, ...kind]);
     let id = this.contextIds.get(key);
     if (id === undefined) {
       this.contextIds.set(key, (id = ++this.lastContextId));
-      this.contexts.push([id, ...fields, e.clock ?? null]);
+      this.contexts.push([id, ...fields, e.clock ?? null, ...kind]);
     }
     this.last = { entry: e, id };
     return id;
@@ -491,7 +493,7 @@ export class AuditChainEncoder {
     const text = `{"action":${q(entry.action)},"after":${after.canonical},"at":${q(entry.at)},"batchId":${q(entry.batchId)},"before":${before.canonical},${clock}"entity":${q(entry.entity)},"inputName":${q(entry.inputName)},"inputSha256":${q(entry.inputSha256)},"key":${q(entry.key)},"operator":${q(entry.operator)},"prevHash":${q(this.prevHash)},"seq":${seq}}`;
     const hash = createHash('sha256').update(this.prevHash).update(text).digest();
     this.prevHash = hash.toString('hex');
-    return [seq, contextId, String(entry.entity), key, String(entry.action), before.stored, after.stored, hash];
+    return [seq, contextId, key, before.stored, after.stored, hash];
   }
 }
 

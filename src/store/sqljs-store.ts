@@ -88,37 +88,24 @@ function upsertSql(kind: StoredKind): { sql: string; text: TextColumns } {
 
 /** The audit columns bound as text: all but the numbers and the hash (its bytes). */
 const AUDIT_TEXT: TextColumns = AUDIT_COLUMNS.map((c) => c !== 'seq' && c !== 'context_id' && c !== 'hash');
-/** Audit columns that repeat from row to row (a few entities and actions): encoded once. */
-const AUDIT_REPEATED = new Set(['entity', 'action'].map((c) => AUDIT_COLUMNS.indexOf(c as (typeof AUDIT_COLUMNS)[number])));
 
 /**
  * Binds a statement's text values as UTF-8 bytes (sql.js encodes a bound string in JavaScript, a
  * character at a time; Buffer encodes natively). Each column encodes into a scratch buffer of its own,
  * reused from row to row: sql.js copies a bound array into its own memory at once, and a new Buffer
  * per value would allocate gigabytes of short-lived memory at a million rows. An empty string stays
- * '' (a 0-byte blob would bind NULL); values of the `repeated` columns (a few distinct ones) are
- * encoded once each.
+ * '' (a 0-byte blob would bind NULL).
  */
 class TextBinder {
   private readonly scratch: Buffer[] = [];
-  private readonly encoded = new Map<string, Uint8Array>();
 
-  constructor(
-    private readonly text: TextColumns,
-    private readonly repeated: ReadonlySet<number> = new Set(),
-  ) {}
+  constructor(private readonly text: TextColumns) {}
 
   /** `values` with its text columns replaced by their bytes (views of scratch buffers: bind before the next call). */
   bindable(values: SqlValue[]): SqlValue[] {
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       if (!this.text[i] || typeof value !== 'string' || value === '') continue;
-      if (this.repeated.has(i)) {
-        let bytes = this.encoded.get(value);
-        if (!bytes) this.encoded.set(value, (bytes = Buffer.from(value, 'utf8')));
-        values[i] = bytes;
-        continue;
-      }
       let buffer = this.scratch[i];
       // UTF-8 takes at most 3 bytes per UTF-16 code unit.
       if (!buffer || buffer.length < value.length * 3) this.scratch[i] = buffer = Buffer.allocUnsafe(Math.max(256, value.length * 3));
@@ -510,7 +497,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
         const chain = continueAuditChain(rows(db, AUDIT_CHAIN_END_SQL)[0], rows(db, AUDIT_SHAPES_SQL));
         const insertAudit = db.prepare(`INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_TEXT.map((t) => (t ? TEXT_PARAM : '?')).join(', ')})`);
         statements.set('audit', insertAudit);
-        const auditBinder = new TextBinder(AUDIT_TEXT, AUDIT_REPEATED);
+        const auditBinder = new TextBinder(AUDIT_TEXT);
         for (let i = 0; i < batch.audit.length; i++) {
           tick();
           insertAudit.run(auditBinder.bindable(chain.encode(batch.audit.at(i)!)));

@@ -111,7 +111,7 @@ describe('new commerce on a simulated clock', () => {
     const summary = later.summary.map((r) => Object.values(r).join(' ')).join('\n');
     expect(summary).toContain(`${id} contoso · ${E3} · ${at(39).slice(0, 10)} 09:00 UTC · renewed: 1 month to 2027-01-11 09:00 UTC; scheduled change applied (Quantity → 12)`);
     expect(summary).toMatch(/Clock simulated \(--now 2026-12-17T09:00:00.000Z\)/);
-    const audit = await w.sql(`SELECT c.at, c.clock FROM audit a JOIN audit_context c ON c.id = a.context_id WHERE a.action = 'renew' AND a.record_key = '${id}'`);
+    const audit = await w.sql(`SELECT c.at, c.clock FROM audit a JOIN audit_context c ON c.id = a.context_id WHERE c.action = 'renew' AND a.record_key = '${id}'`);
     expect(audit).toEqual([[at(39), 'simulated']]);
     expect((await w.run(['audit', 'verify', '--now', at(45)])).code).toBe(0);
   });

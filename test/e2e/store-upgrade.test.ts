@@ -94,12 +94,18 @@ describe('a store made before the leaner audit trail', () => {
     expect(after.Audit![89]).toMatchObject({ Seq: 90, Entity: 'user', Action: 'create', 'Previous Hash': earlier.Audit![88]!.Hash });
     expect(String(after.Audit![89]!.Hash)).toMatch(/^[0-9a-f]{64}$/);
 
-    // As stored: every hash its 32 bytes, and the sequence the table's own key.
+    // As stored: every hash its 32 bytes, the sequence the table's own key, entity and action with the
+    // run's context, and a subscription's times as numbers.
+    const columnsOf = async (table: string) =>
+      (w.backend === 'postgres' ? await w.sql(`SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '${table}' AND column_name <> 'row_order' ORDER BY ordinal_position`) : await w.sql(`SELECT name FROM pragma_table_info('${table}')`)).map((r) => r[0]);
+    expect(await columnsOf('audit')).toEqual(['seq', 'context_id', 'record_key', 'before_json', 'after_json', 'hash']);
+    expect(await columnsOf('audit_context')).toEqual(['id', 'batch_id', 'at', 'operator', 'input_name', 'input_sha256', 'clock', 'entity', 'action']);
     if (w.backend === 'postgres') {
       expect(await w.sql("SELECT DISTINCT pg_typeof(hash)::text, octet_length(hash) FROM audit")).toEqual([['bytea', 32]]);
-      expect((await w.sql("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'audit' ORDER BY ordinal_position")).map((r) => r[0])).toEqual(['seq', 'context_id', 'entity', 'record_key', 'action', 'before_json', 'after_json', 'hash']);
+      expect(await w.sql('SELECT DISTINCT pg_typeof(created_at)::text, pg_typeof(term_start)::text, pg_typeof(term_end)::text FROM subscriptions')).toEqual([['bigint', 'bigint', 'bigint']]);
     } else {
       expect(await w.sql('SELECT DISTINCT typeof(hash), length(hash) FROM audit')).toEqual([['blob', 32]]);
+      expect(await w.sql('SELECT DISTINCT typeof(created_at), typeof(term_start), typeof(term_end) FROM subscriptions')).toEqual([['integer', 'integer', 'integer']]);
       expect(await w.sql("SELECT name FROM sqlite_master WHERE tbl_name = 'audit' AND type = 'index'")).toEqual([]);
       expect(String((await w.sql("SELECT sql FROM sqlite_master WHERE name = 'audit'"))[0]![0])).toContain('seq INTEGER PRIMARY KEY');
       expect(await w.sql('PRAGMA integrity_check')).toEqual([['ok']]);

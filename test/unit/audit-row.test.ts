@@ -51,12 +51,12 @@ describe('the audit row the sql.js store writes', () => {
       [6, JSON.stringify(['createdAt', 'expiresAt', 'invitationId'])],
     ]);
     // Members equal to the record key (bit 3: subscriptionId) or to the entry's time are left out, named by their masks.
-    expect(rows[0]![5]).toBe('[-4,8,0,true,"seat-1",4,null]');
-    expect(rows[3]![6]).toBe('[-6,4,3]');
+    expect(rows[0]![3]).toBe('[-4,8,0,true,"seat-1",4,null]');
+    expect(rows[3]![4]).toBe('[-6,4,3]');
     // So are members equal to the last value of the shape (the before of the same entry; bit 4:
     // supportContactMpnId), named by a fourth mask, the key mask then stored as -1 - keyMask.
-    expect(rows[0]![6]).toBe('[-4,-9,0,16,false,"Sièges \\"nord\\"",5]');
-    expect(rows[1]![6]).toBe('[-4,-9,0,23]');
+    expect(rows[0]![4]).toBe('[-4,-9,0,16,false,"Sièges \\"nord\\"",5]');
+    expect(rows[1]![4]).toBe('[-4,-9,0,23]');
     const shapes = auditShapesOf([[3, '["a","b"]'], ...chain.shapes]);
     const previous: AuditPrevious = new Map();
     const stored = rows.map((row, i) => {
@@ -64,25 +64,26 @@ describe('the audit row the sql.js store writes', () => {
       const seq = 41 + i;
       const hash = auditHash({ seq, ...e, before: e.before ?? null, after: e.after ?? null, prevHash });
       expect(row[0]).toBe(seq);
-      expect(auditValueOf(row[5], shapes, e.key, e.at, previous)).toEqual(e.before ?? null);
-      expect(auditValueOf(row[6], shapes, e.key, e.at, previous)).toEqual(e.after);
+      expect(auditValueOf(row[3], shapes, e.key, e.at, previous)).toEqual(e.before ?? null);
+      expect(auditValueOf(row[4], shapes, e.key, e.at, previous)).toEqual(e.after);
       // The hash is stored as its 32 bytes.
-      expect(row[7]).toBeInstanceOf(Uint8Array);
-      expect(Buffer.from(row[7] as Uint8Array).toString('hex')).toBe(hash);
+      expect(row[5]).toBeInstanceOf(Uint8Array);
+      expect(Buffer.from(row[5] as Uint8Array).toString('hex')).toBe(hash);
       prevHash = hash;
       return row;
     });
-    // The run's fields are stored once per distinct context, numbered after the store's last one.
-    expect(stored.map((r) => r[1])).toEqual([8, 8, 9, 8]);
+    // The run's fields, entity and action are stored once per distinct context, numbered after the store's last one.
+    expect(stored.map((r) => r[1])).toEqual([8, 9, 10, 9]);
     expect(chain.contexts).toEqual([
-      [8, entries[0]!.batchId, entries[0]!.at, entries[0]!.operator, 'orders.xlsx', 'ab'.repeat(32), null],
-      [9, entries[0]!.batchId, entries[0]!.at, entries[0]!.operator, '', '', null],
+      [8, entries[0]!.batchId, entries[0]!.at, entries[0]!.operator, 'orders.xlsx', 'ab'.repeat(32), null, 'subscription', 'update'],
+      [9, entries[0]!.batchId, entries[0]!.at, entries[0]!.operator, 'orders.xlsx', 'ab'.repeat(32), null, 'subscription', 'create'],
+      [10, entries[0]!.batchId, entries[0]!.at, entries[0]!.operator, '', '', null, 'invitation', 'update'],
     ]);
     // Joined back as the audit SELECT returns them, the records verify against their stored hashes.
     const context = new Map(chain.contexts.map((c) => [c[0], c]));
     const selected = stored.map((r) => {
       const c = context.get(r[1] as number)!;
-      return [r[0], c[1], c[2], c[3], r[2], r[3], r[4], r[5], r[6], c[4], c[5], r[7]];
+      return [r[0], c[1], c[2], c[3], c[7], r[2], c[8], r[3], r[4], c[4], c[5], r[5]];
     });
     const records = [...auditRecordsOf(selected, genesis, shapes)];
     records.forEach((record, i) => {
@@ -97,7 +98,7 @@ describe('the audit row the sql.js store writes', () => {
     const odd = [['x', 1], 'text', 7, true, { nested: { b: 1, a: [1, 'two'] }, absent: undefined, z: null }];
     for (const value of odd) {
       const row = chain.encode(entry({ after: value }));
-      expect(auditValueOf(row[6], auditShapesOf(chain.shapes))).toEqual(value);
+      expect(auditValueOf(row[4], auditShapesOf(chain.shapes))).toEqual(value);
     }
     expect(auditValueOf('{"quantity":4,"status":"active"}', new Map())).toEqual({ quantity: 4, status: 'active' });
     // Written before schema 7: every member stored, under a positive shape ID.
@@ -114,10 +115,10 @@ describe('the audit row the sql.js store writes', () => {
     const entries = Array.from({ length: 3 * AUDIT_BLOCK_ROWS + 5 }, (_, i) => entry({ key: `k${i}`, action: 'create', before: null, after: { subscriptionId: `k${i}`, quantity: 1 + (i % 3), status: 'active', term: 'P1Y' } }));
     const rows = entries.map((e) => chain.encode(e));
     // The first row of every block stores all its members; the others, those that differ from the row before.
-    rows.forEach((row, i) => expect(row[6]).toBe(i % AUDIT_BLOCK_ROWS === 0 ? `[-1,4,0,${1 + (i % 3)},"active","P1Y"]` : `[-1,-5,0,10,${1 + (i % 3)}]`));
+    rows.forEach((row, i) => expect(row[4]).toBe(i % AUDIT_BLOCK_ROWS === 0 ? `[-1,4,0,${1 + (i % 3)},"active","P1Y"]` : `[-1,-5,0,10,${1 + (i % 3)}]`));
     const context = chain.contexts[0]!;
     const shapes = auditShapesOf(chain.shapes);
-    const selected = rows.map((r) => [r[0], context[1], context[2], context[3], r[2], r[3], r[4], r[5], r[6], context[4], context[5], r[7]]);
+    const selected = rows.map((r) => [r[0], context[1], context[2], context[3], context[7], r[2], context[8], r[3], r[4], context[4], context[5], r[5]]);
     const all = [...auditRecordsOf(selected, '0'.repeat(64), shapes)];
     expect(all.map((r) => r.after)).toEqual(entries.map((e) => e.after));
     for (const from of [1, 2, AUDIT_BLOCK_ROWS, AUDIT_BLOCK_ROWS + 1, AUDIT_BLOCK_ROWS + 2, 3 * AUDIT_BLOCK_ROWS + 5]) {
