@@ -344,11 +344,19 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       throw new StoreError(`The store ${this.location} cannot be read (${(cause as Error).message})`, { cause });
     }
     const { db, file } = openHandedOver(this.SQL, bytes);
+    let migrated: number;
+    try {
+      migrated = this.migrate(db);
+    } catch (error) {
+      // Half migrated in memory only: the file is as it was.
+      db.close();
+      throw error;
+    }
     tune(db);
     this.db = db;
     // A migration may rewrite the whole file (one that gives pages back runs VACUUM, which moves it to
     // a new array): the commit after one saves through export().
-    this.file = this.migrate(db) ? undefined : file;
+    this.file = migrated ? undefined : file;
     return db;
   }
 
@@ -358,6 +366,11 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     const current = Number(rows(db, 'SELECT COALESCE(MAX(version), 0) FROM schema_migrations')[0]?.[0] ?? 0);
     if (current > SCHEMA_VERSION) throw new StoreError(`The store ${this.location} was written by a newer tiersync (schema ${current}; this one knows ${SCHEMA_VERSION}); upgrade tiersync`);
     let applied = 0;
+    // A migration runs on the database in memory, which reaches the file only with the next commit: it
+    // needs no rollback journal (which would hold a copy of every page a rebuilt table had), and a
+    // VACUUM's copy goes to a temporary file of sql.js's file system, given back once done, rather
+    // than into its WebAssembly memory, which never shrinks.
+    if (current < SCHEMA_VERSION) db.exec('PRAGMA journal_mode = OFF; PRAGMA temp_store = FILE');
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
       db.exec(migrationSql(m, SQL_DIALECTS.sqlite));
