@@ -321,9 +321,9 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     try {
       const SQL = await loadSqlJs();
       const db = new SQL.Database();
-      tune(db);
       const store = new SqlJsStore(path, SQL, db, lock, undefined);
       store.migrate(db);
+      tune(db);
       db.run('INSERT INTO store_meta (id, store_id, revision, created_at, provider_mpn, provider_name, portal_url, clock, partner_center) VALUES (1, ?, 0, ?, ?, ?, ?, ?, ?)', [randomUUID(), options.now, options.provider.mpnId, options.provider.name, options.provider.portalUrl, options.clock, options.partnerCenter ? JSON.stringify(options.partnerCenter) : null]);
       await store.commit(initialBatch(options));
     } finally {
@@ -476,9 +476,13 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       const mb = (bytes: number) => `${(bytes / 1024 ** 2).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
       throw new StoreError(`The store ${this.location} (${mb(size)}) would grow past ${mb(limit)} with these ${batch.ops.length.toLocaleString('en-US')} record writes, more than the embedded store handles; nothing was applied. Move the store to PostgreSQL (tiersync migrate-store --from ${this.location} --to postgres://…) and run again there`);
     }
-    const undo = await this.makeRoom(expectedGrowth(batch));
+    this.makeRoom(expectedGrowth(batch));
     db = this.db!;
-    db.exec(`PRAGMA cache_size = -${COMMIT_CACHE_KIB}`);
+    // No rollback journal: the database is in memory, and the file holds the store as it was before
+    // this commit until the commit is saved, so a failed commit lets the database go and reads the file
+    // again when next used. A journal would hold a copy of every page the commit changes, in sql.js's
+    // WebAssembly memory, which never shrinks (an update of 1% of a million subscriptions: a page each).
+    db.exec(`PRAGMA cache_size = -${COMMIT_CACHE_KIB}; PRAGMA journal_mode = OFF`);
     let revisionAfter: number;
     db.exec('BEGIN');
     try {
@@ -530,14 +534,11 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       if (batch.renewalFloor?.recompute) db.run('UPDATE store_meta SET next_renewal_at = ? WHERE id = 1', [timeText(rows(db, RENEWAL_FLOOR_SQL)[0]?.[0]) || null]);
       else if (batch.renewalFloor?.earliest) db.run('UPDATE store_meta SET next_renewal_at = ? WHERE id = 1 AND (next_renewal_at IS NULL OR next_renewal_at > ?)', [batch.renewalFloor.earliest, batch.renewalFloor.earliest]);
       db.exec('COMMIT');
-      if (undo) db.exec('PRAGMA journal_mode = MEMORY');
+      db.exec('PRAGMA journal_mode = MEMORY');
     } catch (error) {
-      if (undo) await this.restore(undo);
-      else {
-        // A rollback may truncate the file, which moves it to a new array.
-        this.file = undefined;
-        db.exec('ROLLBACK');
-      }
+      db.close();
+      this.db = undefined;
+      this.file = undefined;
       if (error instanceof TiersyncError) throw error;
       throw new StoreError(`The changes could not be written to the store (${(error as Error).message}); nothing was applied`, { cause: error });
     }
@@ -555,32 +556,18 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
 
   /**
    * Before a commit that grows the store by much more than its headroom: reload the image with room
-   * for the growth (see `headroomFor`), so a large import writes its pages in place. SQLite would
-   * journal every page of that room as if it held data (it is inside the file), so this one commit
-   * runs without a rollback journal, and the image taken here is what a failed commit goes back to.
-   * Returns that image, or undefined when nothing was reloaded (the journal then serves ROLLBACK).
+   * for the growth (see `headroomFor`), so a large import writes its pages in place.
    */
-  private async makeRoom(growth: number): Promise<Uint8Array | undefined> {
+  private makeRoom(growth: number): void {
     const current = this.usable();
     const size = databaseBytes(current);
-    if (growth < headroomFor(size) * 2) return undefined;
+    if (growth < headroomFor(size) * 2) return;
     const image = current.export();
-    if (!headerPagesValid(image, image.length)) return undefined;
+    if (!headerPagesValid(image, image.length)) return;
     const { db: next, file } = openHandedOver(this.SQL, withHeadroom(image, growth + headroomFor(size)));
     tune(next);
-    next.exec('PRAGMA journal_mode = OFF');
     current.close();
     this.db = next;
-    this.file = file;
-    return image;
-  }
-
-  /** Back to the image taken before a failed commit that ran without a journal. */
-  private async restore(image: Uint8Array): Promise<void> {
-    const { db: previous, file } = openHandedOver(this.SQL, image);
-    tune(previous);
-    this.db?.close();
-    this.db = previous;
     this.file = file;
   }
 

@@ -12,8 +12,8 @@ import type { AuditEntry, CommitBatch, WriteOp } from '../../src/store/sync-stor
 
 /**
  * The file store saves its database from sql.js's own file, without copying it, as long as that
- * file is the array the store handed over; whenever it may not be (the file outgrew the array, a
- * rollback) it saves through `export()`. Either way the file on disk is the committed database.
+ * file is the array the store handed over; whenever it may not be (the file outgrew the array) it
+ * saves through `export()`. Either way the file on disk is the committed database.
  */
 
 const NOW = '2026-03-01T10:00:00.000Z';
@@ -98,7 +98,7 @@ describe('file store: saving the committed database', () => {
     expect(await verifyAuditChain(store.readAudit())).toEqual({ records: 27 });
   });
 
-  it('saves through a copy once the database outgrew the file it was handed, and after a rollback', async () => {
+  it('saves through a copy once the database outgrew the file it was handed; after a failed commit, reads the file again', async () => {
     const path = await fresh();
     const store = await open(path);
     // Records far larger than a commit is expected to add: the writes pass the end of the room made for them.
@@ -108,6 +108,9 @@ describe('file store: saving the committed database', () => {
 
     const again = await open(path);
     await expect(again.commit(batchOf(1, domains('stale', 10)))).rejects.toThrow(StalePlanError);
-    await commitChecked(again, path, 3, domains('after', 10), 'exported', 320);
+    // The failed commit's database is let go (it ran without a rollback journal): the next one works on
+    // the file as read again, and saves in place; nothing of the failed one is in it.
+    await commitChecked(again, path, 3, domains('after', 10), 'in place', 320);
+    expect((await again.loadSnapshot({ customers: 'all', subscriptionsOfCustomers: [], subscriptionIds: [] })).customers.filter((c) => c.domain.startsWith('stale'))).toEqual([]);
   });
 });
