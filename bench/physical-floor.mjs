@@ -604,7 +604,7 @@ const one = (db, sql) => db.exec(sql)[0]?.values?.[0]?.[0];
 async function storeFloor(SQL, args, parts) {
   let t = performance.now();
   const db = new SQL.Database(readFileSync(args.base));
-  db.exec('PRAGMA journal_mode = MEMORY; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536');
+  db.exec('PRAGMA journal_mode = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536');
   parts.storeOpen = seconds(t);
 
   const auditColumns = sqliteColumns(db, 'audit');

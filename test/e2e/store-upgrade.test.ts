@@ -55,26 +55,27 @@ describe('a store made before new commerce', () => {
 });
 
 /**
- * A store written before the leaner audit trail (schema 6: each hash as 64 hex characters, a separate
- * index on its sequence). The fixture is the demo's store made by that tiersync (a simulated clock,
- * so its state does not age), with the state and audit workbooks that tiersync exported from it.
+ * Stores written before the lean store: schema 6 (each hash as 64 hex characters, a separate index on
+ * its sequence) and schema 7 (hashes as bytes, but an audit row's entity and action on every row, and
+ * a subscription's times as text). Each fixture is the demo's store made by that tiersync (a simulated
+ * clock, so its state does not age), with the state and audit workbooks that tiersync exported from it.
  */
-describe('a store made before the leaner audit trail', () => {
+describe.each(['schema6', 'schema7'])('a store made before the lean store: %s', (schema) => {
   const fixture = (name: string) => join(ROOT, 'test', 'fixtures', 'stores', name);
   const admin = 'ops@contoso-distribution.example';
   const now = '2026-11-13T09:00:00Z';
 
   it('opens, migrates, verifies, exports the same workbooks, then stores new hashes as 32 bytes and chains on', async () => {
-    const w = await Workspace.fromFixture('schema6');
+    const w = await Workspace.fromFixture(schema);
     const verified = await w.run(['audit', 'verify'], { as: null });
     expect(verified.code).toBe(0);
     expect(verified.stdout).toContain('Audit trail intact: 89 record(s), every hash verified');
 
     // The same state and the same audit trail (every hash with it) as the earlier tiersync exported.
     expect((await w.run(['export', '--out', w.path('state.xlsx'), '--now', now], { as: admin })).code).toBe(0);
-    expect(await readWorkbook(w.path('state.xlsx'))).toEqual(await readWorkbook(fixture('schema6.export.xlsx')));
+    expect(await readWorkbook(w.path('state.xlsx'))).toEqual(await readWorkbook(fixture(`${schema}.export.xlsx`)));
     expect((await w.run(['audit', 'export', '--out', w.path('audit.xlsx')], { as: admin })).code).toBe(0);
-    const earlier = await readWorkbook(fixture('schema6.audit.xlsx'));
+    const earlier = await readWorkbook(fixture(`${schema}.audit.xlsx`));
     expect(await readWorkbook(w.path('audit.xlsx'))).toEqual(earlier);
 
     // Its export applies as a no-op.
