@@ -39,6 +39,23 @@ export function internString(s: string): string {
   return s.length > MAX_LENGTH ? s : keptCopy(s);
 }
 
+/**
+ * `make`, remembered for up to `limit` distinct keys at a time, the way kept texts are (the table starts
+ * again empty when full): for values a million rows ask for from a handful of keys (a run's term ends,
+ * its stored times).
+ */
+export function remembered<K, V>(make: (key: K) => V, limit = MAX_ENTRIES): (key: K) => V {
+  const known = new Map<K, V>();
+  return (key) => {
+    let value = known.get(key);
+    if (value === undefined) {
+      if (known.size >= limit) known.clear();
+      known.set(key, (value = make(key)));
+    }
+    return value;
+  };
+}
+
 /** `internString` for text cut out of a larger string: a longer text comes back as its own copy. */
 export function internOwnString(s: string): string {
   return s.length > MAX_LENGTH ? ownString(s) : keptCopy(s);

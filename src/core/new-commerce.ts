@@ -1,4 +1,5 @@
 import { BILLING_CYCLES, TERMS, type BillingCycle, type SeatAddition, type SubscriptionRecord, type Term } from './entities.js';
+import { remembered } from './intern.js';
 
 /**
  * Partner Center's new-commerce timing rules (SPEC §1.5, PARTNER-CENTER-RULES N1), as pure functions
@@ -49,20 +50,15 @@ export function addMonths(iso: string, months: number): string {
   return d.toISOString();
 }
 
-const TERM_ENDS: Readonly<Record<Term, Map<string, string>>> = { P1M: new Map(), P1Y: new Map(), P3Y: new Map() };
+/** Per term, its end by start (see `termEndOf`). */
+const TERM_ENDS = Object.fromEntries(Object.entries(TERM_MONTHS).map(([term, months]) => [term, remembered((start: string) => addMonths(start, months), 1024)])) as Record<Term, (start: string) => string>;
 
 /**
  * The end of a term that starts at `start`: its renewal date. Remembered: a run's created
  * subscriptions all start at the run's time, and their term end is asked for once per record written.
  */
 export function termEndOf(start: string, term: Term): string {
-  const ends = TERM_ENDS[term];
-  let end = ends.get(start);
-  if (end === undefined) {
-    if (ends.size >= 1024) ends.clear();
-    ends.set(start, (end = addMonths(start, TERM_MONTHS[term])));
-  }
-  return end;
+  return TERM_ENDS[term](start);
 }
 
 export function plusWindow(iso: string): string {

@@ -218,7 +218,7 @@ ALTER TABLE subscriptions ADD COLUMN seat_additions TEXT;
 ALTER TABLE subscriptions ADD COLUMN scheduled TEXT;
 UPDATE subscriptions SET term_start = created_at, term_end = {{PLUS_ONE_YEAR created_at}};
 ALTER TABLE store_meta ADD COLUMN next_renewal_at TEXT;
-UPDATE store_meta SET next_renewal_at = ({{RENEWAL_FLOOR}});
+UPDATE store_meta SET next_renewal_at = (SELECT MIN(term_end) FROM subscriptions WHERE term_end <> '' AND status IN ('active', 'suspended'));
 ALTER TABLE audit_context ADD COLUMN clock TEXT;
 `,
   },

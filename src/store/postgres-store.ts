@@ -5,7 +5,7 @@ import { StalePlanError, StoreError, StoreLockedError, TiersyncError } from '../
 import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { connectPostgres, displayUrl, redacted, type PgClient } from './postgres-connection.js';
-import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, auditBlockStart, type AuditPrevious, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, hashHexOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, storedTime, TABLES, timeText, writeOrder, type StoredKind } from './record-mapping.js';
+import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, auditBlockStart, type AuditPrevious, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, hashHexOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, renewalFloorText, storedTime, TABLES, writeOrder, type StoredKind } from './record-mapping.js';
 import { migrationSql, RENEWAL_FLOOR_SQL, SQL_DIALECTS } from './sql-dialect.js';
 import { readOnlyJournal, type JournalLog } from '../core/journal.js';
 import type { StoreTransferSource, TransferOptions, TransferSummary, TransferValue } from './store-transfer.js';
@@ -378,7 +378,7 @@ export class PostgresStore implements SyncStore {
       const b = batch.batch;
       await client.query(`INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`, batchRowOf({ ...b, revisionAfter }));
       await client.query('UPDATE store_meta SET revision = $1, last_run_at = $2, last_refresh_at = COALESCE($3, last_refresh_at) WHERE id = 1', [revisionAfter, b.finishedAt, batch.refreshedAt ?? null]);
-      if (batch.renewalFloor?.recompute) await client.query('UPDATE store_meta SET next_renewal_at = $1 WHERE id = 1', [timeText((await client.query({ text: RENEWAL_FLOOR_SQL, rowMode: 'array' })).rows[0]?.[0]) || null]);
+      if (batch.renewalFloor?.recompute) await client.query('UPDATE store_meta SET next_renewal_at = $1 WHERE id = 1', [renewalFloorText((await client.query({ text: RENEWAL_FLOOR_SQL, rowMode: 'array' })).rows[0]?.[0])]);
       else if (batch.renewalFloor?.earliest) await client.query('UPDATE store_meta SET next_renewal_at = $1 WHERE id = 1 AND (next_renewal_at IS NULL OR next_renewal_at > $1)', [batch.renewalFloor.earliest]);
       await client.query('COMMIT');
       return revisionAfter;

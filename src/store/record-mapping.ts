@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { internString } from '../core/intern.js';
+import { internString, remembered } from '../core/intern.js';
 import { AUDIT_GENESIS_HASH, type AuditRecord } from '../core/audit-chain.js';
 import type { BatchRecord, Sequence, StoreInfo, WriteOp } from './sync-store.js';
 import { offerKey, userKey, type Entity, type InvitationRecord, type PendingOrderRecord, type RecordOf } from '../core/entities.js';
@@ -66,18 +66,16 @@ export function storedTime(value: unknown): number | null {
 }
 
 /** Times read back, by their milliseconds: a million subscriptions of one run share three. */
-const timeTexts = new Map<number, string>();
+const isoOfMs = remembered((ms: number) => new Date(ms).toISOString());
 
 /** A stored time (`time` codec) as its ISO text; '' for none. */
-export function timeText(value: unknown): string {
-  if (value === null || value === undefined || value === '') return '';
-  const ms = Number(value);
-  let text = timeTexts.get(ms);
-  if (text === undefined) {
-    if (timeTexts.size >= 65_536) timeTexts.clear();
-    timeTexts.set(ms, (text = new Date(ms).toISOString()));
-  }
-  return text;
+function timeText(value: unknown): string {
+  return value === null || value === undefined || value === '' ? '' : isoOfMs(Number(value));
+}
+
+/** The store's earliest renewal (`store_meta.next_renewal_at`, text) from the value `RENEWAL_FLOOR_SQL` selects. */
+export function renewalFloorText(value: unknown): string | null {
+  return timeText(value) || null;
 }
 
 function encode(value: unknown, codec: Codec): SqlValue {

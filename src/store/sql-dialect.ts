@@ -60,20 +60,16 @@ export const SQL_DIALECTS = {
  */
 export const RENEWAL_FLOOR_SQL = "SELECT MIN(term_end) FROM subscriptions WHERE term_end IS NOT NULL AND status IN ('active', 'suspended')";
 
-/** The same, while term ends were text ('' for none: schemas 4 to 7), for the migration that first filled it. */
-const RENEWAL_FLOOR_TEXT_SQL = "SELECT MIN(term_end) FROM subscriptions WHERE term_end <> '' AND status IN ('active', 'suspended')";
-
 /**
  * A migration's text for an engine: the shared SQL with the dialect's row-order column added to each
  * table but those whose first column is `{{ROW_ID}}` (their key is their order), and its placeholders
  * filled: `{{ROW_ORDER}}` (the row-order column), `{{ROW_ID}}`, `{{BYTES}}`, `{{HEX_TO_BYTES col}}`, `{{MS_OF col}}`,
- * `{{RECLAIM}}`, `{{PLUS_ONE_YEAR col}}` and `{{RENEWAL_FLOOR}}` (as of schema 4).
+ * `{{RECLAIM}}` and `{{PLUS_ONE_YEAR col}}`.
  */
 export function migrationSql(migration: Migration, dialect: SqlDialect): string {
   let sql = migration.sql;
   if (dialect.rowOrderDefinition) sql = sql.replace(/CREATE TABLE (\w+) \(\n(?!\s*\w+ \{\{ROW_ID\}\})/g, (_, table: string) => `CREATE TABLE ${table} (\n  ${dialect.rowOrderDefinition},\n`);
   return sql
-    .replace(/\{\{RENEWAL_FLOOR\}\}/g, RENEWAL_FLOOR_TEXT_SQL)
     .replace(/\{\{ROW_ORDER\}\}/g, dialect.rowOrderColumn)
     .replace(/\{\{ROW_ID\}\}/g, dialect.rowIdKey)
     .replace(/\{\{BYTES\}\}/g, dialect.bytesType)

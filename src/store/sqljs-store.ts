@@ -12,7 +12,7 @@ import { migrationSql, RENEWAL_FLOOR_SQL, SQL_DIALECTS } from './sql-dialect.js'
 import { FileJournal } from './file-journal.js';
 import { readOnlyJournal, type JournalLog } from '../core/journal.js';
 import type { StoreTransferSource, TableChunk, TransferValue } from './store-transfer.js';
-import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, auditBlockStart, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, hashHexOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, storedTime, TABLES, timeText, writeOrder, type StoredKind } from './record-mapping.js';
+import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, auditBlockStart, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, hashHexOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, renewalFloorText, storedTime, TABLES, writeOrder, type StoredKind } from './record-mapping.js';
 import type { BatchRecord, CommitBatch, WriteOp, InitStoreOptions, OpenStoreOptions, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
 
 /**
@@ -531,7 +531,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       const b = batch.batch;
       db.run(`INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map(() => '?').join(', ')})`, batchRowOf({ ...b, revisionAfter }));
       db.run('UPDATE store_meta SET revision = ?, last_run_at = ?, last_refresh_at = COALESCE(?, last_refresh_at) WHERE id = 1', [revisionAfter, b.finishedAt, batch.refreshedAt ?? null]);
-      if (batch.renewalFloor?.recompute) db.run('UPDATE store_meta SET next_renewal_at = ? WHERE id = 1', [timeText(rows(db, RENEWAL_FLOOR_SQL)[0]?.[0]) || null]);
+      if (batch.renewalFloor?.recompute) db.run('UPDATE store_meta SET next_renewal_at = ? WHERE id = 1', [renewalFloorText(rows(db, RENEWAL_FLOOR_SQL)[0]?.[0])]);
       else if (batch.renewalFloor?.earliest) db.run('UPDATE store_meta SET next_renewal_at = ? WHERE id = 1 AND (next_renewal_at IS NULL OR next_renewal_at > ?)', [batch.renewalFloor.earliest, batch.renewalFloor.earliest]);
       db.exec('COMMIT');
       db.exec('PRAGMA journal_mode = MEMORY');
