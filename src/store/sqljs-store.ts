@@ -536,9 +536,8 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       db.exec('COMMIT');
       db.exec('PRAGMA journal_mode = MEMORY');
     } catch (error) {
-      db.close();
-      this.db = undefined;
-      this.file = undefined;
+      // Without a journal there is no ROLLBACK: the file, read again when next used, is the store before this commit.
+      this.releaseMemory();
       if (error instanceof TiersyncError) throw error;
       throw new StoreError(`The changes could not be written to the store (${(error as Error).message}); nothing was applied`, { cause: error });
     }
