@@ -58,12 +58,16 @@ const KEY_FIELD: Readonly<Record<StoredKind, string | undefined>> = { user: 'ema
 /** A time as stored (`time` codec): its milliseconds, or null for none (''). */
 export function storedTime(value: unknown): number | null {
   if (value === null || value === undefined || value === '') return null;
-  const text = String(value);
+  return msOfIso(String(value));
+}
+
+/** Times written, by their text (a million subscriptions of one run share a few): refused unless canonical. */
+const msOfIso = remembered((text: string) => {
   const ms = Date.parse(text);
   // Only a text that reads back the same is stored as a number: anything else is a fault upstream.
   if (Number.isNaN(ms) || new Date(ms).toISOString() !== text) throw new Error(`"${text}" is not a time as the store keeps them (ISO 8601 UTC with milliseconds)`);
   return ms;
-}
+});
 
 /** Times read back, by their milliseconds: a million subscriptions of one run share three. */
 const isoOfMs = remembered((ms: number) => new Date(ms).toISOString());
@@ -114,6 +118,10 @@ export function columnsOf(kind: StoredKind): string[] {
   return [map.key, ...map.fields.map(([, column]) => column)];
 }
 
+/** The tables by name, the order `writeOrder` writes them in, and each kind's place in it. */
+const TABLE_ORDER = [...new Set(Object.values(TABLES).map((t) => t.table))].sort();
+const TABLE_RANK = Object.fromEntries((Object.keys(TABLES) as StoredKind[]).map((kind) => [kind, TABLE_ORDER.indexOf(TABLES[kind].table)])) as Record<StoredKind, number>;
+
 /**
  * The order in which a commit writes `ops`: table by table (by table name), in primary-key order
  * within a table, so B-tree inserts walk the index in order and both backends write rows in the same
@@ -123,22 +131,29 @@ export function columnsOf(kind: StoredKind): string[] {
 export function writeOrder(ops: Sequence<WriteOp>): { order: Uint32Array; kinds: StoredKind[]; keys: string[] } {
   const kinds: StoredKind[] = new Array(ops.length);
   const keys: string[] = new Array(ops.length);
-  const order = new Uint32Array(ops.length);
+  // Ops grouped by table first (counted, not compared), then each table's positions sorted by key:
+  // a comparison then looks at two keys only, and a million of them sort in half the time.
+  const rank = new Uint8Array(ops.length);
+  const count = new Array<number>(TABLE_ORDER.length).fill(0);
   for (let i = 0; i < ops.length; i++) {
     const op = ops.at(i)!;
     const kind = kindOfOp(op);
     kinds[i] = kind;
     keys[i] = TABLES[kind].keyOf(op.record as unknown as Record<string, unknown>);
-    order[i] = i;
+    const r = TABLE_RANK[kind];
+    rank[i] = r;
+    count[r] = count[r]! + 1;
   }
-  order.sort((a, b) => {
-    const ta = TABLES[kinds[a]!].table;
-    const tb = TABLES[kinds[b]!].table;
-    if (ta !== tb) return ta < tb ? -1 : 1;
+  const order = new Uint32Array(ops.length);
+  const starts = count.map((_, r) => count.slice(0, r).reduce((a, b) => a + b, 0));
+  const next = [...starts];
+  for (let i = 0; i < ops.length; i++) order[next[rank[i]!]!++] = i;
+  const byKey = (a: number, b: number) => {
     const ka = keys[a]!;
     const kb = keys[b]!;
     return ka < kb ? -1 : ka > kb ? 1 : a - b;
-  });
+  };
+  for (let r = 0; r < TABLE_ORDER.length; r++) if (count[r]! > 1) order.subarray(starts[r], starts[r]! + count[r]!).sort(byKey);
   return { order, kinds, keys };
 }
 
