@@ -15,7 +15,7 @@ import { readSheetXmlRows, type SheetXmlContext, type SheetXmlRow } from './shee
  * (workbook.xml, styles, shared strings) are read: sheet names, dates and shared strings then go
  * missing. Reading the zip through its central directory and feeding each part to exceljs's own parsers
  * makes the order deterministic. The worksheets themselves, the bulk of a large file, go through
- * `readSheetXmlRows` (saxes, as in exceljs, without exceljs's per-cell objects).
+ * `readSheetXmlRows` (a scan of the sheet XML into cell values, without exceljs's per-cell objects).
  */
 interface WorkbookReaderParts {
   workbookRels?: Array<{ Id: string; Type: string; Target: string }>;

@@ -69,4 +69,55 @@ describe('worksheet rows read from the sheet XML', () => {
     const widest = await rowsOf(sheet('<row r="1"><c r="XFD1"><v>1</v></c></row>'));
     expect(widest[0]!.cells).toHaveLength(16_384);
   });
+
+  test('what XML allows is read as an XML parser reads it: references, CDATA, comments, either quote, spaces in tags, line ends', async () => {
+    const xml =
+      '\uFEFF<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<!-- made by hand -->\r\n' +
+      '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\r\n  <sheetPr><outlinePr summaryBelow="1"/></sheetPr>\r\n  <sheetData>\r\n' +
+      "    <row r='1' spans=\"1:4\" >\r\n      <c r = 'A1' t='inlineStr' ><is><t>Fish &amp; Chips &lt;Ltd&gt; &quot;&apos; &#233;&#x20AC;&#x1F600;</t></is></c>\r\n" +
+      '      <c r="B1" t="inlineStr"><is><t><![CDATA[a <b> & c]]></t></is></c>\r\n' +
+      '      <c r="C1" t="inlineStr"><is><t xml:space="preserve">line one\r\nline two\rthree</t></is></c>\r\n' +
+      '      <c r="D1"><!-- cached --><v>4<?pi here?>2</v></c>\r\n' +
+      '      <c r="E1" t="str" s="0"/><c r="F1"><v/></c><c r="G1" t="s"><v>0</v></c>\r\n' +
+      '    </row>\r\n    <row r="2"/>\r\n    <row r="3"><c r="A3" t="inlineStr"><is><t>x</t></is></c></row>\r\n  </sheetData>\r\n</worksheet>\r\n';
+    const expected = [
+      { number: 1, cells: ['Fish & Chips <Ltd> "\' é€😀', 'a <b> & c', 'line one\nline two\nthree', 42, null, null, 'Reseller MPN ID'] },
+      { number: 2, cells: [] },
+      { number: 3, cells: ['x'] },
+    ];
+    // Every cut of the bytes gives the same rows: characters, tags, references and CDATA fall across chunks.
+    for (const size of [1, 2, 3, 5, 8, 13, 64, 100_000]) {
+      const out = [];
+      for await (const row of readSheetXmlRows(part(xml, size), context)) out.push(row);
+      expect(out).toEqual(expected);
+    }
+  });
+
+  test.each([
+    ['an element left open', sheet('<row r="1"><c r="A1"><v>1</v></c>').replace('</sheetData></worksheet>', ''), 'before <row> is closed'],
+    ['an end tag out of order', sheet('<row r="1"><c r="A1"><v>1</c></v></row>'), 'does not close <v>'],
+    ['an end tag with nothing open', `${sheet('')}</worksheet>`, 'does not close any element'],
+    ['a second root', `${sheet('')}<worksheet/>`, 'second root'],
+    ['text outside the root', `${sheet('')}trailing`, 'outside the worksheet'],
+    ['an unknown entity', sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>&nbsp;</t></is></c></row>'), '&nbsp;'],
+    ['a bare ampersand', sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>Fish & Chips</t></is></c></row>'), 'not a complete character reference'],
+    ['a reference to a character XML cannot carry', sheet('<row r="1"><c r="A1" t="inlineStr"><is><t>&#0;</t></is></c></row>'), 'not a character XML allows'],
+    ['an unquoted attribute', sheet('<row r=1><c r="A1"><v>1</v></c></row>'), 'not quoted'],
+    ['attributes without space between them', sheet('<row r="1"><c r="A1"t="s"><v>0</v></c></row>'), 'not a well-formed tag'],
+    ['a "<" in an attribute', sheet('<row r="1"><c r="A<1"><v>1</v></c></row>'), 'a "<" in an attribute'],
+    ['a document type declaration', `<!DOCTYPE worksheet [<!ENTITY a "aaaa">]>${sheet('')}`, 'document type declaration'],
+    ['a part cut short inside a tag', sheet('<row r="1"><c r="A1"><v>1</v></c></row>').slice(0, -15), 'ends inside'],
+    ['nothing at all', '', 'no root element'],
+  ])('%s makes the part damaged', async (_what, xml, message) => {
+    for (const size of [3, 100_000]) {
+      const read = async () => {
+        for await (const row of readSheetXmlRows(part(xml, size), context)) void row;
+      };
+      await expect(read()).rejects.toThrow(message);
+    }
+  });
+
+  test('a tag longer than any a worksheet has is refused before it is held', async () => {
+    await expect(rowsOf(sheet(`<row r="1"><c r="A1" x="${'a'.repeat(1_100_000)}"><v>1</v></c></row>`), context)).rejects.toThrow('more than 1048576 characters');
+  });
 });
