@@ -168,14 +168,9 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
     }
   }
 
-  const units = new Map<string, Slot[]>();
-  const joinUnit = (unit: string, slot: Slot) => {
-    const members = units.get(unit);
-    if (members) members.push(slot);
-    else units.set(unit, [slot]);
-  };
-  const customerRows = new Map<string, Slot>();
-  const newCustomers = new Set<string>();
+  // The batch's customer rows by domain and, for a customer the batch creates, its order: the rows of
+  // the customer and of its subscriptions, applied whole or not at all. One lookup per subscription row.
+  const customerRows = new Map<string, { slot: Slot; order: Slot[] | undefined }>();
   const seen = new Map<SheetKind, Set<string>>();
   const unreadable = new Map<SheetKind, number>();
   const batchOfferKeys = new Set((slotsByKind.get('Offers') ?? []).map((s) => rowKey(inputOf(s))).filter((k): k is string => !!k));
@@ -239,19 +234,17 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
           break;
         case 'Customers': {
           const domain = (input.value as InputRow<'Customers'>['value'])!.domain;
-          customerRows.set(domain, slot);
+          const customer = { slot, order: undefined as Slot[] | undefined };
+          customerRows.set(domain, customer);
           decision = planCustomerRow(scope as RowScope<'Customers'>);
-          if (decision.change?.action === 'create') {
-            newCustomers.add(domain);
-            joinUnit(`customer:${domain}`, slot);
-          }
+          if (decision.change?.action === 'create') customer.order = [slot];
           break;
         }
         case 'Subscriptions': {
           const sub = (input.value as InputRow<'Subscriptions'>['value'])!;
-          const customerSlot = customerRows.get(sub.customerDomain);
-          if (!state.customers.has(sub.customerDomain) && customerSlot && rowOf(customerSlot).result === 'rejected') {
-            refuse(slot, 'order.cancelled', `Order cancelled: the customer's row (${where(customerSlot, multiFile, fileNames)}) was rejected`, 'skipped');
+          const customer = customerRows.get(sub.customerDomain);
+          if (customer && rowOf(customer.slot).result === 'rejected' && !state.customers.has(sub.customerDomain)) {
+            refuse(slot, 'order.cancelled', `Order cancelled: the customer's row (${where(customer.slot, multiFile, fileNames)}) was rejected`, 'skipped');
             continue;
           }
           if (options.prune && sub.subscriptionId === undefined) {
@@ -259,7 +252,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
             if (id && state.subscriptions.get(id)?.subscriptionId) seenKeys.add(state.subscriptions.get(id)!.subscriptionId);
           }
           decision = planSubscriptionRow(scope as RowScope<'Subscriptions'>, `new:${slot.sheet.file}:${slot.sheet.name}:${input.row}`);
-          if (newCustomers.has(sub.customerDomain)) joinUnit(`customer:${sub.customerDomain}`, slot);
+          customer?.order?.push(slot);
           break;
         }
       }
@@ -287,7 +280,8 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
 
   // An order (a new customer and its subscriptions) is applied whole or not at all (SPEC §1.4, §2.7).
   const dropped = new Set<number>();
-  for (const slots of units.values()) {
+  for (const { order: slots } of customerRows.values()) {
+    if (!slots) continue;
     const culprit = slots.find((s) => rowOf(s).result === 'rejected');
     if (!culprit) continue;
     const code = rowOf(culprit).diags[0]?.code ?? rowOf(culprit).code ?? 'row.invalid-value';
@@ -326,16 +320,17 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
   }
 
   // Renumber the surviving changes; rows and drift items point to them by index.
-  const renumber = new Map<number, number>();
   const kept: Change[] = [];
-  changes.forEach((c, i) => {
-    if (dropped.has(i)) return;
-    renumber.set(i, kept.length);
-    kept.push(Object.freeze(c) as Change);
-  });
-  for (const sheet of planned) for (const row of sheet.rows) if (row.change !== undefined) row.change = renumber.get(row.change)!;
-  for (const item of drift) if (item.change !== undefined) item.change = renumber.get(item.change)!;
-  const keptRenewals = renewals.map((i) => renumber.get(i)!);
+  const renumber = new Int32Array(changes.length);
+  for (let i = 0; i < changes.length; i++) {
+    if (dropped.size && dropped.has(i)) renumber[i] = -1;
+    else renumber[i] = kept.push(Object.freeze(changes[i]!) as Change) - 1;
+  }
+  if (dropped.size) {
+    for (const sheet of planned) for (const row of sheet.rows) if (row.change !== undefined) row.change = renumber[row.change]!;
+    for (const item of drift) if (item.change !== undefined) item.change = renumber[item.change]!;
+  }
+  const keptRenewals = renewals.map((i) => renumber[i]!);
 
   return {
     formatVersion: PLAN_FORMAT_VERSION,
