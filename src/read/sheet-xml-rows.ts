@@ -113,11 +113,14 @@ function decodeReferences(text: string): string {
   });
 }
 
-/** Character data as the XML parser hands it on: references replaced, line ends made `\n`. */
+/**
+ * Character data as the XML parser hands it on: line ends made `\n`, then references replaced (in that
+ * order, as XML has it: `&#13;` is a carriage return the text keeps).
+ */
 function textOf(s: string, start: number, end: number): string {
   let text = s.slice(start, end);
-  if (text.indexOf('&') >= 0) text = decodeReferences(text);
   if (text.indexOf('\r') >= 0) text = text.replace(/\r\n?/g, '\n');
+  if (text.indexOf('&') >= 0) text = decodeReferences(text);
   return text;
 }
 

@@ -76,12 +76,12 @@ describe('worksheet rows read from the sheet XML', () => {
       '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\r\n  <sheetPr><outlinePr summaryBelow="1"/></sheetPr>\r\n  <sheetData>\r\n' +
       "    <row r='1' spans=\"1:4\" >\r\n      <c r = 'A1' t='inlineStr' ><is><t>Fish &amp; Chips &lt;Ltd&gt; &quot;&apos; &#233;&#x20AC;&#x1F600;</t></is></c>\r\n" +
       '      <c r="B1" t="inlineStr"><is><t><![CDATA[a <b> & c]]></t></is></c>\r\n' +
-      '      <c r="C1" t="inlineStr"><is><t xml:space="preserve">line one\r\nline two\rthree</t></is></c>\r\n' +
+      '      <c r="C1" t="inlineStr"><is><t xml:space="preserve">line one\r\nline two\rthree&#13;&#10;four</t></is></c>\r\n' +
       '      <c r="D1"><!-- cached --><v>4<?pi here?>2</v></c>\r\n' +
       '      <c r="E1" t="str" s="0"/><c r="F1"><v/></c><c r="G1" t="s"><v>0</v></c>\r\n' +
       '    </row>\r\n    <row r="2"/>\r\n    <row r="3"><c r="A3" t="inlineStr"><is><t>x</t></is></c></row>\r\n  </sheetData>\r\n</worksheet>\r\n';
     const expected = [
-      { number: 1, cells: ['Fish & Chips <Ltd> "\' é€😀', 'a <b> & c', 'line one\nline two\nthree', 42, null, null, 'Reseller MPN ID'] },
+      { number: 1, cells: ['Fish & Chips <Ltd> "\' é€😀', 'a <b> & c', 'line one\nline two\nthree\r\nfour', 42, null, null, 'Reseller MPN ID'] },
       { number: 2, cells: [] },
       { number: 3, cells: ['x'] },
     ];
