@@ -323,7 +323,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
   const kept: Change[] = [];
   const renumber = new Int32Array(changes.length);
   for (let i = 0; i < changes.length; i++) {
-    if (dropped.size && dropped.has(i)) renumber[i] = -1;
+    if (dropped.has(i)) renumber[i] = -1;
     else renumber[i] = kept.push(Object.freeze(changes[i]!) as Change) - 1;
   }
   if (dropped.size) {

@@ -45,22 +45,17 @@ const enum Kind {
 /** Each kind's name, as a worksheet without prefixes writes it. */
 const KIND_NAMES = ['', 'sheetData', 'row', 'c', 'v', 'is', 't', 'rPh'] as const;
 
+/** The kinds by the length of their names, for `kindAt`. */
+const KINDS_BY_LENGTH: Kind[][] = [];
+KIND_NAMES.forEach((name, kind) => {
+  if (kind !== Kind.Other) (KINDS_BY_LENGTH[name.length] ??= []).push(kind);
+});
+
 /** The kind of the element whose local name is `s[start, end)`. */
 function kindAt(s: string, start: number, end: number): Kind {
-  switch (end - start) {
-    case 1: {
-      const c = s.charCodeAt(start);
-      return c === 99 ? Kind.Cell : c === 118 ? Kind.Value : c === 116 ? Kind.Text : Kind.Other;
-    }
-    case 2:
-      return s.startsWith('is', start) ? Kind.InlineString : Kind.Other;
-    case 3:
-      return s.startsWith('row', start) ? Kind.Row : s.startsWith('rPh', start) ? Kind.Phonetic : Kind.Other;
-    case 9:
-      return s.startsWith('sheetData', start) ? Kind.SheetData : Kind.Other;
-    default:
-      return Kind.Other;
-  }
+  const kinds = KINDS_BY_LENGTH[end - start];
+  if (kinds) for (const kind of kinds) if (s.startsWith(KIND_NAMES[kind]!, start)) return kind;
+  return Kind.Other;
 }
 
 /** The cell types a worksheet names, so that eleven million cells' `t` are not as many new strings. */
@@ -72,11 +67,11 @@ function cellTypeAt(s: string, start: number, end: number): string {
   return s.slice(start, end);
 }
 
-/** `A` → 1, `XFD` → 16384, from `s[start, end)`; 0 when the reference has no letters. */
-function columnOfRef(s: string, start: number, end: number): number {
+/** `A` → 1, `XFD` → 16384; 0 when the reference has no letters. */
+function columnOfRef(ref: string): number {
   let column = 0;
-  for (let i = start; i < end && column <= MAX_COLUMNS; i++) {
-    const code = s.charCodeAt(i);
+  for (let i = 0; i < ref.length && column <= MAX_COLUMNS; i++) {
+    const code = ref.charCodeAt(i);
     if (code >= 65 && code <= 90) column = column * 26 + code - 64;
     else if (code >= 97 && code <= 122) column = column * 26 + code - 96;
     else break;
@@ -118,11 +113,22 @@ function decodeReferences(text: string): string {
  * order, as XML has it: `&#13;` is a carriage return the text keeps).
  */
 function textOf(s: string, start: number, end: number): string {
-  let text = s.slice(start, end);
-  if (text.indexOf('\r') >= 0) text = text.replace(/\r\n?/g, '\n');
-  if (text.indexOf('&') >= 0) text = decodeReferences(text);
-  return text;
+  const text = lineEndsOf(s.slice(start, end));
+  return text.indexOf('&') >= 0 ? decodeReferences(text) : text;
 }
+
+/** Text with XML's line ends (`\r\n`, a lone `\r`) made `\n`, as a parser hands text on (CDATA too). */
+function lineEndsOf(text: string): string {
+  return text.indexOf('\r') >= 0 ? text.replace(/\r\n?/g, '\n') : text;
+}
+
+/** The error for a malformed tag: the tag as far as `end`, and why when it helps. */
+function malformedTag(s: string, lt: number, end: number, why = ''): Error {
+  return new Error(`"${s.slice(lt, Math.min(s.length, end))}" is not a well-formed tag${why ? ` (${why})` : ''}`);
+}
+
+/** `s` without the byte-order mark a UTF-8 part may begin with. */
+const withoutBom = (s: string) => (s.charCodeAt(0) === 0xfeff ? s.slice(1) : s);
 
 /**
  * The rows of one worksheet part, scanned straight from its text into plain cell values, with no
@@ -204,7 +210,7 @@ export async function* readSheetXmlRows(part: Readable, context: SheetXmlContext
         break;
       }
       case Kind.Cell: {
-        column = (r === undefined ? 0 : columnOfRef(r, 0, r.length)) || lastColumn + 1;
+        column = (r === undefined ? 0 : columnOfRef(r)) || lastColumn + 1;
         if (column > MAX_COLUMNS) throw new Error(`cell ${r ?? column} is beyond column XFD, the last a worksheet has`);
         lastColumn = column;
         type = t ?? 'n';
@@ -287,12 +293,12 @@ export async function* readSheetXmlRows(part: Readable, context: SheetXmlContext
       const c = s.charCodeAt(i);
       if (endsName(c)) break;
       if (c === 58) colon = i;
-      else if (c === 60 || c === 38 || c === 34 || c === 39) throw new Error(`"${s.slice(lt, Math.min(n, lt + 20))}" is not a well-formed tag`);
+      else if (c === 60 || c === 38 || c === 34 || c === 39) throw malformedTag(s, lt, lt + 20);
       i++;
     }
     if (i >= n) return -1;
     const nameEnd = i;
-    if (nameEnd === lt + 1) throw new Error(`"${s.slice(lt, Math.min(n, lt + 20))}" is not a well-formed tag`);
+    if (nameEnd === lt + 1) throw malformedTag(s, lt, lt + 20);
     const kind = kindAt(s, colon < 0 ? lt + 1 : colon + 1, nameEnd);
     const wanted = kind === Kind.Cell || kind === Kind.Row;
     let r: string | undefined;
@@ -313,25 +319,25 @@ export async function* readSheetXmlRows(part: Readable, context: SheetXmlContext
       }
       if (c === 47) {
         if (i + 1 >= n) return -1;
-        if (s.charCodeAt(i + 1) !== 62) throw new Error(`"${s.slice(lt, Math.min(n, i + 2))}" is not a well-formed tag`);
+        if (s.charCodeAt(i + 1) !== 62) throw malformedTag(s, lt, i + 2);
         selfClosing = true;
         i += 2;
         break;
       }
       // An attribute: name, '=', a quoted value; white space before each.
-      if (!spaced) throw new Error(`"${s.slice(lt, Math.min(n, i + 1))}" is not a well-formed tag`);
+      if (!spaced) throw malformedTag(s, lt, i + 1);
       const attributeStart = i;
       while (i < n && !endsName(s.charCodeAt(i))) i++;
       if (i >= n) return -1;
       const attributeEnd = i;
       while (i < n && isSpace(s.charCodeAt(i))) i++;
       if (i >= n) return -1;
-      if (attributeEnd === attributeStart || s.charCodeAt(i) !== 61) throw new Error(`"${s.slice(lt, Math.min(n, i + 1))}" is not a well-formed tag`);
+      if (attributeEnd === attributeStart || s.charCodeAt(i) !== 61) throw malformedTag(s, lt, i + 1);
       i++;
       while (i < n && isSpace(s.charCodeAt(i))) i++;
       if (i >= n) return -1;
       const quote = s.charCodeAt(i);
-      if (quote !== 34 && quote !== 39) throw new Error(`"${s.slice(lt, Math.min(n, i + 1))}" is not a well-formed tag (an attribute's value is not quoted)`);
+      if (quote !== 34 && quote !== 39) throw malformedTag(s, lt, i + 1, "an attribute's value is not quoted");
       // The value, up to its closing quote; a '<' in it is an error, a '&' a reference.
       const valueStart = i + 1;
       let valueEnd = valueStart;
@@ -340,7 +346,7 @@ export async function* readSheetXmlRows(part: Readable, context: SheetXmlContext
         const v = s.charCodeAt(valueEnd);
         if (v === quote) break;
         if (v === 38) referenced = true;
-        else if (v === 60) throw new Error(`"${s.slice(lt, valueEnd + 1)}" is not a well-formed tag (a "<" in an attribute's value)`);
+        else if (v === 60) throw malformedTag(s, lt, valueEnd + 1, 'a "<" in an attribute\'s value');
       }
       if (valueEnd >= n) return -1;
       i = valueEnd + 1;
@@ -396,7 +402,7 @@ export async function* readSheetXmlRows(part: Readable, context: SheetXmlContext
       const end = s.indexOf(']]>', lt + 9);
       if (end < 0) return -1;
       if (names.length === 0) throw new Error('CDATA is outside the worksheet\'s root element');
-      if (collecting) text += s.slice(lt + 9, end).replace(/\r\n?/g, '\n');
+      if (collecting) text += lineEndsOf(s.slice(lt + 9, end));
       return end + 3;
     }
     // Not yet enough of it to tell what it is.
@@ -457,16 +463,15 @@ export async function* readSheetXmlRows(part: Readable, context: SheetXmlContext
     waitingChars = 0;
     if (!started && s.length > 0) {
       started = true;
-      if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+      s = withoutBom(s);
     }
     const used = scan(s, false);
     carry = used < s.length ? s.slice(used) : '';
     if (carry.length > MAX_CONSTRUCT_CHARS) throw new Error(`the part has a tag or text of more than ${MAX_CONSTRUCT_CHARS} characters`);
     yield* take();
   }
-  let rest = carry + waiting.join('') + decoder.end();
-  if (!started && rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
-  scan(rest, true);
+  const rest = carry + waiting.join('') + decoder.end();
+  scan(started ? rest : withoutBom(rest), true);
   if (!rootSeen) throw new Error('the part has no root element');
   if (names.length > 0) throw new Error(`the part ends before <${names[names.length - 1]}> is closed`);
   yield* take();

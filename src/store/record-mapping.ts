@@ -145,7 +145,9 @@ export function writeOrder(ops: Sequence<WriteOp>): { order: Uint32Array; kinds:
     count[r] = count[r]! + 1;
   }
   const order = new Uint32Array(ops.length);
-  const starts = count.map((_, r) => count.slice(0, r).reduce((a, b) => a + b, 0));
+  // Each table's first position in `order`: the counts of the tables before it.
+  const starts: number[] = [];
+  for (let r = 0, at = 0; r < count.length; at += count[r++]!) starts.push(at);
   const next = [...starts];
   for (let i = 0; i < ops.length; i++) order[next[rank[i]!]!++] = i;
   const byKey = (a: number, b: number) => {
