@@ -101,8 +101,14 @@ export interface StreamTableOptions {
  */
 const ROWS_PER_TURN = 100;
 
-/** Sheet XML the zip may lag behind by before the writer waits for it to catch up. */
-const MAX_ZIP_BACKLOG = 16 * 1024 * 1024;
+/**
+ * Sheet XML the zip may lag behind by before the writer waits for it to catch up. Small, so that each
+ * 64 KB buffer of it is compressed while it is still young: a buffer that outlives two scavenges is
+ * kept until V8's next full collection, and each 64 MB of such buffers starts one (external memory
+ * pressure), marking the whole heap, a run's plan included. With 16 MB, a million-row results sheet
+ * took a dozen of them (10.6 s with 0.75 GB of other objects alive); with 2 MB, one or two (7.0 s).
+ */
+const MAX_ZIP_BACKLOG = 2 * 1024 * 1024;
 
 /** A Node stream's internal buffers (readable-stream 2 has no `writableLength`). */
 interface BufferedStream {
@@ -136,7 +142,7 @@ const ExcelNote = createRequire(import.meta.url)('exceljs/lib/doc/note.js') as n
  */
 interface WorksheetWriterParts {
   /** `pipes`: the streams exceljs passes the XML on to (archiver's input for this zip entry). */
-  stream: { write(xml: string): void; pipes?: BufferedStream[] };
+  stream: { write(xml: string | Buffer): void; pipes?: BufferedStream[]; batch?: boolean };
   _workbook: { styles: { addStyleModel(style: object, valueType: number): number } };
   _sheetRelsWriter: { addHyperlink(link: { address: string; target: string }): void };
   _sheetCommentsWriter: { addComments(comments: object[]): void };
@@ -154,22 +160,54 @@ function kindOf(value: OutputValue): ValueKind {
   return 'hyperlink';
 }
 
-/** `<c>` of one value, as exceljs renders it (text, and a link's text, as `t="str"`: no shared strings); '' for an unstyled empty cell. */
-function cellXml(address: string, value: OutputValue, kind: ValueKind, styleId: number): string {
+/** `<c>` of one value at `ref`, as exceljs renders it (text, and a link's text, as `t="str"`: no shared strings); '' for an unstyled empty cell. */
+function cellXml(ref: string, value: OutputValue, kind: ValueKind, styleId: number): string {
   const s = styleId ? ` s="${styleId}"` : '';
   switch (kind) {
     case 'null':
-      return styleId ? `<c r="${address}"${s}/>` : '';
+      return styleId ? `<c r="${ref}"${s}/>` : '';
     case 'number':
-      return `<c r="${address}"${s}><v>${value as number}</v></c>`;
+      return `<c r="${ref}"${s}><v>${value as number}</v></c>`;
     case 'boolean':
-      return `<c r="${address}"${s} t="b"><v>${value ? 1 : 0}</v></c>`;
+      return `<c r="${ref}"${s} t="b"><v>${value ? 1 : 0}</v></c>`;
     case 'date':
-      return `<c r="${address}"${s}><v>${exceljsUtils.dateToExcel(value as Date)}</v></c>`;
+      return `<c r="${ref}"${s}><v>${exceljsUtils.dateToExcel(value as Date)}</v></c>`;
     case 'string':
-      return `<c r="${address}"${s} t="str"><v>${exceljsUtils.xmlEncode(value as string)}</v></c>`;
+      return `<c r="${ref}"${s} t="str"><v>${exceljsUtils.xmlEncode(value as string)}</v></c>`;
     case 'hyperlink':
-      return `<c r="${address}"${s} t="str"><v>${exceljsUtils.xmlEncode((value as { text: string }).text)}</v></c>`;
+      return `<c r="${ref}"${s} t="str"><v>${exceljsUtils.xmlEncode((value as { text: string }).text)}</v></c>`;
+  }
+}
+
+const NO_MARKS: readonly CellMark[] = Object.freeze([]);
+
+/** The mark of `column` (the last one given for it), if any: a row has one or two, a lookup table would cost more. */
+function markAt(marks: readonly CellMark[], column: number): CellMark | undefined {
+  let found: CellMark | undefined;
+  for (let i = 0; i < marks.length; i++) if (marks[i]!.column === column) found = marks[i];
+  return found;
+}
+
+/**
+ * A turn's rows of sheet XML into exceljs's sheet stream, as bytes: the stream copies what it is given
+ * into its own 64 KB buffers before `write` returns (a StreamBuf in batch mode, which every sheet of
+ * `WorkbookWriter` is), so one scratch buffer is encoded into and handed over again and again. Handed
+ * text, it would make a Buffer of it first: at a million rows, half a gigabyte more of short-lived
+ * external memory (see `MAX_ZIP_BACKLOG` for what that costs).
+ */
+class SheetBytes {
+  private scratch = Buffer.allocUnsafe(256 * 1024);
+
+  constructor(private readonly stream: WorksheetWriterParts['stream']) {}
+
+  write(text: string): void {
+    if (!this.stream.batch) {
+      this.stream.write(text);
+      return;
+    }
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    if (this.scratch.length < text.length * 3) this.scratch = Buffer.allocUnsafe(text.length * 3);
+    this.stream.write(this.scratch.subarray(0, this.scratch.write(text, 0, 'utf8')));
   }
 }
 
@@ -206,11 +244,13 @@ export async function streamTable(workbook: Workbook, name: string, headers: rea
   const letters: string[] = [];
   const letter = (column: number) => (letters[column] ??= columnLetter(column));
 
-  // Rows are joined into one flat string per turn: text built by `+=` is a tree of pieces that the
-  // UTF-8 encoding under the zip stream would first have to copy into one.
+  // A turn's rows are joined into one flat string: text built by `+=` is a tree of pieces that the
+  // UTF-8 encoding would first have to copy into one. Cells go into it one by one, with no array,
+  // map or address of their own unless they carry a link or a note.
+  const bytes = new SheetBytes(parts.stream);
   let pending: string[] = [];
   const flush = () => {
-    if (pending.length) parts.stream.write(pending.join(''));
+    if (pending.length) bytes.write(pending.join(''));
     pending = [];
   };
   let index = 0;
@@ -219,24 +259,23 @@ export async function streamTable(workbook: Workbook, name: string, headers: rea
     const rowNumber = options.rowNumber ? options.rowNumber(index) : headerRow + 1 + index;
     if (rowNumber <= lastRow) throw new Error(`rows of sheet ${name} must be written in ascending order (row ${rowNumber} after ${lastRow})`);
     lastRow = rowNumber;
-    const safe = values.map(safeCellValue);
-    const marks = options.marks?.(index) ?? [];
-    const markOf = new Map(marks.map((m) => [m.column, m]));
-    const notes: object[] = [];
-    const xml = [`<row r="${rowNumber}">`];
-    const width = Math.max(safe.length, ...markOf.keys());
+    const marks = options.marks?.(index) ?? NO_MARKS;
+    let width = values.length;
+    for (const mark of marks) if (mark.column > width) width = mark.column;
+    pending.push(`<row r="${rowNumber}">`);
+    let notes: object[] | undefined;
     for (let column = 1; column <= width; column++) {
-      const value = safe[column - 1];
+      const value = safeCellValue(values[column - 1]);
       const kind = kindOf(value);
-      const mark = markOf.get(column);
-      const address = `${letter(column)}${rowNumber}`;
-      xml.push(cellXml(address, value, kind, styleOf(kind, mark?.argb)));
-      if (kind === 'hyperlink') parts._sheetRelsWriter.addHyperlink({ address, target: (value as { hyperlink: string }).hyperlink });
-      if (mark?.note !== undefined) notes.push({ ...new ExcelNote(mark.note).model, ref: address });
+      const mark = marks.length ? markAt(marks, column) : undefined;
+      const ref = letter(column) + rowNumber;
+      const xml = cellXml(ref, value, kind, styleOf(kind, mark?.argb));
+      if (xml) pending.push(xml);
+      if (kind === 'hyperlink') parts._sheetRelsWriter.addHyperlink({ address: ref, target: (value as { hyperlink: string }).hyperlink });
+      if (mark?.note !== undefined) (notes ??= []).push({ ...new ExcelNote(mark.note).model, ref });
     }
-    xml.push('</row>');
-    pending.push(xml.join(''));
-    if (notes.length) {
+    pending.push('</row>');
+    if (notes) {
       parts.hasComments = true;
       parts._sheetCommentsWriter.addComments(notes);
     }
