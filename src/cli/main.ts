@@ -10,7 +10,6 @@ import { runAccept } from './accept-command.js';
 import { runAuditExport, runAuditVerify } from './audit-command.js';
 import { runExport } from './export-command.js';
 import { runReport } from './report-command.js';
-import { runTemplate } from './template-command.js';
 import { runExplain } from './explain-command.js';
 import { runInit } from './init-command.js';
 import { runMigrateStore } from './migrate-store-command.js';
@@ -231,7 +230,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           .option('out', { type: 'string', demandOption: true, describe: 'the workbook to write (.xlsx)' })
           .option('sheets', { type: 'string', array: true, describe: 'only these sheets (Resellers, Customers, Subscriptions, Users, Offers)' })
           .example('$0 template --out orders-template.xlsx --sheets Customers Subscriptions', ''),
-      run((ctx, a) => runTemplate(ctx, String(a.out), a.sheets as string[] | undefined)),
+      run(async (ctx, a) => (await import('./template-command.js')).runTemplate(ctx, String(a.out), a.sheets as string[] | undefined)),
     )
     .command(
       'migrate-store',

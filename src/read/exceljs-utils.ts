@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type ExcelJS from 'exceljs';
 
 /**
  * exceljs's own cell helpers (lib/utils/utils.js), for the sheet rows tiersync reads and writes as XML
@@ -13,4 +14,17 @@ export const exceljsUtils = createRequire(import.meta.url)('exceljs/lib/utils/ut
   isDateFmt(format: string | undefined): boolean;
   /** Text with `< > & ' "` escaped and the characters XML cannot carry removed. */
   xmlEncode(text: string): string;
+};
+
+/**
+ * exceljs's streaming workbook reader and writer, loaded on their own: all of exceljs (its document
+ * model, CSV and buffered xlsx support) takes about twice as long to load, on every command's start.
+ */
+export const exceljsStream = {
+  get WorkbookReader(): typeof ExcelJS.stream.xlsx.WorkbookReader {
+    return createRequire(import.meta.url)('exceljs/lib/stream/xlsx/workbook-reader.js') as typeof ExcelJS.stream.xlsx.WorkbookReader;
+  },
+  get WorkbookWriter(): typeof ExcelJS.stream.xlsx.WorkbookWriter {
+    return createRequire(import.meta.url)('exceljs/lib/stream/xlsx/workbook-writer.js') as typeof ExcelJS.stream.xlsx.WorkbookWriter;
+  },
 };

@@ -1,11 +1,10 @@
-import ExcelJS from 'exceljs';
 import unzipper from 'unzipper';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { errorDiag, type Diagnostic } from '../core/diagnostics.js';
 import { InputFileError } from '../core/errors.js';
 import { isEmptyRow, MAX_CELL_CHARS } from './cell-value.js';
-import { exceljsUtils } from './exceljs-utils.js';
+import { exceljsStream, exceljsUtils } from './exceljs-utils.js';
 import type { CellValue, InputFile, RawHeader, RawRow, RawSheet, ReadOptions } from './raw-sheet.js';
 import { readSheetXmlRows, type SheetXmlContext, type SheetXmlRow } from './sheet-xml-rows.js';
 
@@ -95,7 +94,7 @@ export async function* readXlsxSheets(file: InputFile, options: ReadOptions): As
       if (!part) throw new InputFileError(`${file.name} is not a complete Excel workbook (it has no ${path}); save it again from Excel as .xlsx`);
       return part.stream() as unknown as Readable;
     };
-    reader = new ExcelJS.stream.xlsx.WorkbookReader(file.path, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' }) as unknown as WorkbookReaderParts;
+    reader = new exceljsStream.WorkbookReader(file.path, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' }) as unknown as WorkbookReaderParts;
     await reader._parseRels(open('xl/_rels/workbook.xml.rels'));
     await reader._parseWorkbook(open('xl/workbook.xml'));
     const rels = reader.workbookRels ?? [];

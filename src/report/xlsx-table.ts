@@ -1,8 +1,8 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { createRequire } from 'node:module';
 import { columnLetter } from '../core/diagnostics.js';
 import { MAX_CELL_CHARS } from '../read/cell-value.js';
-import { exceljsUtils } from '../read/exceljs-utils.js';
+import { exceljsStream, exceljsUtils } from '../read/exceljs-utils.js';
 
 /** Characters XML 1.0 cannot carry: stripped so a hostile cell cannot corrupt the workbook. */
 const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -43,7 +43,7 @@ const ZIP_CHUNK_BYTES = 1024 * 1024;
  * at zlib's fastest level (archiver's default for zip), in large steps (`ZIP_CHUNK_BYTES`).
  */
 export function createWorkbookWriter(path: string): Workbook {
-  return new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false, zip: { zlib: { level: 1, chunkSize: ZIP_CHUNK_BYTES } } });
+  return new exceljsStream.WorkbookWriter({ filename: path, useStyles: true, useSharedStrings: false, zip: { zlib: { level: 1, chunkSize: ZIP_CHUNK_BYTES } } });
 }
 
 const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFDDE4EE' } };
