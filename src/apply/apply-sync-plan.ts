@@ -73,6 +73,12 @@ export interface ApplyOptions {
   onProgress?: (written: number, total: number) => void;
   /** A connected store: Partner Center's outcomes, already carried out there. */
   remote?: RemoteOutcomes;
+  /**
+   * Told, with what the apply did, as soon as the commit can fail only in making itself durable (see
+   * `CommitBatch.onCommitted`): work started here runs while the file store saves its file. The apply
+   * still resolves only once the commit is durable, and rejects if it is not.
+   */
+  onCommitted?: (applied: ApplyResult) => void;
   /** Writes and audit entries committed ahead of the plan's (a connected store's targeted refresh: what Partner Center showed). */
   leading?: { ops: WriteOp[]; audit: AuditEntry[] };
 }
@@ -256,6 +262,7 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
     expectedRevision: plan.revision,
     ops: writes,
     audit: entries,
+    ...(options.onCommitted ? { onCommitted: (revisionAfter: number) => options.onCommitted!({ batchId: options.batchId, appliedAt: now, revisionBefore: plan.revision, revisionAfter, assignedIds, credentials, invitations }) } : {}),
     renewalFloor: renewalFloorOf(plan, snapshot.info.nextRenewalAt, now, (i) => writtenRecord(i) as SubscriptionRecord, !!remote, (i) => !remote || remote.outcomes.get(i)?.status === 'done'),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     batch: {

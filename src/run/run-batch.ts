@@ -264,6 +264,12 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
   });
   ctx.terminal.status(`Applying ${plan.changes.length.toLocaleString('en-US')} change(s) in one transaction…`);
   const applyStarted = Date.now();
+  // The results workbook is written while the commit makes itself durable (the file store writes and
+  // syncs its whole file), under a temporary name: it is put in place once the commit is durable, and
+  // deleted if it is not. It settles with the error that stopped it, if any.
+  const resultsPath = resultsPathOf(ctx, run.files);
+  const resultsTmp = `${resultsPath}.tmp-${process.pid}`;
+  let results: Promise<unknown> | undefined;
   try {
     applied = await applySyncPlan(plan, store, {
       batchId: run.batchId,
@@ -273,6 +279,15 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
       onProgress: (written, total) => ctx.terminal.progress('Writing to the store', written, total, applyStarted),
       ...(remote ? { remote } : {}),
       ...(leading ? { leading } : {}),
+      onCommitted: (done) => {
+        results = fs
+          .mkdir(ctx.outDir, { recursive: true })
+          .then(() => writeResults(ctx, resultsTmp, plan, runInfo(done.revisionAfter), done))
+          .then(
+            () => undefined,
+            (error: unknown) => error ?? new Error('the results workbook could not be written'),
+          );
+      },
       beforeCommit: async ({ credentials, invitations }) => {
         await stageCredentialReports(staged, ctx.outDir, stem, credentials, run.splitCredentials);
         drafts = await stageInvitationDrafts(staged, ctx.outDir, invitations, info.provider, plan.operator, ctx.now());
@@ -291,10 +306,11 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
       },
     });
   } catch (error) {
+    await results;
+    await fs.rm(resultsTmp, { force: true });
     await staged.discard();
     throw error;
   }
-  ctx.terminal.clearProgress();
   await staged.publish();
   // Committed: the pending credentials file's passwords are in the report now.
   await remote?.pendingCredentials.remove();
@@ -305,8 +321,14 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
   if (!run.connected) await store.close();
   collectBetweenStages();
   ctx.log.info('changes committed', { event: 'apply.done', batchId: run.batchId, changes: plan.changes.length, revisionBefore: applied.revisionBefore, revisionAfter: applied.revisionAfter, memory: memoryFields() });
+  const resultsError = await results;
+  if (resultsError) {
+    await fs.rm(resultsTmp, { force: true });
+    throw resultsError;
+  }
+  ctx.terminal.clearProgress();
   const credentialReports = staged.paths.filter((p) => p.endsWith('.xlsx'));
-  await report(ctx, plan, runInfo(applied.revisionAfter), run.files, applied, { credentials: credentialReports, invitations: staged.paths.filter((p) => p.endsWith('.eml')) });
+  await report(ctx, plan, runInfo(applied.revisionAfter), run.files, applied, { credentials: credentialReports, invitations: staged.paths.filter((p) => p.endsWith('.eml')) }, results ? resultsTmp : undefined);
   // What the journal held is in the store, and what was recovered is on the results' Recovered sheet: start afresh.
   if (run.connected) await run.connected.session.journal?.clear();
   if (credentialReports.length) {
@@ -352,12 +374,22 @@ interface WrittenFiles {
 }
 
 /** Write the results workbook and tell the operator (and the log) how the run went. */
-export async function report(ctx: RunContext, plan: SyncPlan, run: RunInfo, files: readonly string[], applied?: AppliedIds, written: WrittenFiles = { credentials: [], invitations: [] }): Promise<string> {
-  await fs.mkdir(ctx.outDir, { recursive: true });
-  const path = join(ctx.outDir, `${stemOf(files)}.results.xlsx`);
+function resultsPathOf(ctx: RunContext, files: readonly string[]): string {
+  return join(ctx.outDir, `${stemOf(files)}.results.xlsx`);
+}
+
+async function writeResults(ctx: RunContext, path: string, plan: SyncPlan, run: RunInfo, applied?: AppliedIds): Promise<void> {
   const started = Date.now();
   await writeResultsWorkbook(path, plan, run, applied, (done, total) => ctx.terminal.progress('Writing results', done, total, started));
   ctx.terminal.clearProgress();
+}
+
+/** The results workbook (or, with `writtenAt`, the one already written there, put in place), and the run's summary in the log and on the terminal. */
+export async function report(ctx: RunContext, plan: SyncPlan, run: RunInfo, files: readonly string[], applied?: AppliedIds, written: WrittenFiles = { credentials: [], invitations: [] }, writtenAt?: string): Promise<string> {
+  await fs.mkdir(ctx.outDir, { recursive: true });
+  const path = resultsPathOf(ctx, files);
+  if (writtenAt) await fs.rename(writtenAt, path);
+  else await writeResults(ctx, path, plan, run, applied);
   const counts = countResults(plan);
   // What a prune did to records absent from the input, and what the clock renewed: not rows, counted apart.
   const drift = countDrift(plan);

@@ -338,7 +338,10 @@ export class PostgresStore implements SyncStore {
   }
 
   async commit(batch: CommitBatch): Promise<number> {
-    return this.commitWith(batch);
+    const revisionAfter = await this.commitWith(batch);
+    // Durable on COMMIT: nothing is left to do while the work runs.
+    batch.onCommitted?.(revisionAfter);
+    return revisionAfter;
   }
 
   /** The commit, with `prelude` run first inside the same transaction (init writes the store record there). */

@@ -541,15 +541,29 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       if (error instanceof TiersyncError) throw error;
       throw new StoreError(`The changes could not be written to the store (${(error as Error).message}); nothing was applied`, { cause: error });
     }
+    const unsaved = (error: unknown) => {
+      this.poisoned = true;
+      return new StoreError(`The store file ${this.location} could not be saved (${(error as Error).message}); the previous version is intact and nothing was applied`, { cause: error });
+    };
+    let saving: Promise<void>;
     try {
       const { bytes, inPlace } = bytesToSave(db, this.file);
       if (!inPlace) this.file = undefined;
       this.lastSave = inPlace ? 'in place' : 'exported';
-      await saveDurably(this.location, bytes);
+      saving = saveDurably(this.location, bytes);
     } catch (error) {
-      this.poisoned = true;
-      throw new StoreError(`The store file ${this.location} could not be saved (${(error as Error).message}); the previous version is intact and nothing was applied`, { cause: error });
+      throw unsaved(error);
     }
+    // The file is being written: what the caller does meanwhile never cuts the save short.
+    const failure = saving.then(() => undefined, unsaved);
+    try {
+      batch.onCommitted?.(revisionAfter);
+    } catch (error) {
+      await failure;
+      throw error;
+    }
+    const error = await failure;
+    if (error) throw error;
     return revisionAfter;
   }
 

@@ -117,6 +117,15 @@ export interface CommitBatch {
    * (after renewals moved term ends on, or when the kept one was found too early).
    */
   renewalFloor?: { earliest: string | null; recompute: boolean };
+  /**
+   * Called once, as soon as the commit can no longer fail but in making itself durable, with the
+   * revision it makes: the file store calls it when its database has committed and the save of its
+   * file begins, so that work which does not touch the store (the results workbook) runs while the
+   * file is written and synced. The commit still resolves only once it is durable, and still rejects
+   * if the save fails: what the work made must then be thrown away. It must start work, not do it,
+   * and must not throw.
+   */
+  onCommitted?: (revisionAfter: number) => void;
 }
 
 export interface StoreCapabilities {

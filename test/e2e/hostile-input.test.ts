@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Workspace } from '../helpers/cli.js';
 import { testStoreBackend } from '../helpers/postgres.js';
 import { CUSTOMER_HEADERS, customer } from '../helpers/rows.js';
@@ -131,7 +131,10 @@ describe('broken and hostile files', () => {
     expect(r.stderr).toMatch(/^error: The store file .* could not be saved .*; the previous version is intact and nothing was applied\.$/m);
     expect(readFileSync(w.store).equals(before)).toBe(true);
     expect(spawnSync('ls', [w.path('out', 'invitations')]).stdout.toString()).not.toContain('7000009.eml');
+    // The results, written while the store was being saved, are not left behind, not even half-named.
+    expect(readdirSync(w.path('out')).filter((f) => f.startsWith('fault.'))).toEqual([]);
     expect((await w.run(['apply', input])).code).toBe(0);
+    expect(existsSync(w.path('out', 'fault.results.xlsx'))).toBe(true);
   });
 });
 
