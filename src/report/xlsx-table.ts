@@ -142,7 +142,7 @@ const ExcelNote = createRequire(import.meta.url)('exceljs/lib/doc/note.js') as n
  */
 interface WorksheetWriterParts {
   /** `pipes`: the streams exceljs passes the XML on to (archiver's input for this zip entry). */
-  stream: { write(xml: string | Buffer): void; pipes?: BufferedStream[]; batch?: boolean };
+  stream: { write(xml: string | Buffer): void; pipes?: BufferedStream[]; batch?: boolean; buffers?: unknown[]; _flush?(): void };
   _workbook: { styles: { addStyleModel(style: object, valueType: number): number } };
   _sheetRelsWriter: { addHyperlink(link: { address: string; target: string }): void };
   _sheetCommentsWriter: { addComments(comments: object[]): void };
@@ -188,26 +188,87 @@ function markAt(marks: readonly CellMark[], column: number): CellMark | undefine
   return found;
 }
 
+/** How many buffers of sheet XML the zip may have in hand before the writer waits, and their size. */
+const FEED_BUFFERS = 8;
+const FEED_BUFFER_BYTES = 256 * 1024;
+
+/** A zip entry's deflate stream (crc32-stream's, a Node zlib stream), as the feed writes to it. */
+interface DeflateEntry {
+  write(chunk: Buffer, callback: (error?: Error | null) => void): boolean;
+  bytesWritten: number;
+}
+
+/** The state of a readable-stream 2 stream the feed reads: one pipe is kept as an object, more as an array. */
+interface PipedStream extends BufferedStream {
+  _readableState?: { length: number; pipes?: unknown };
+}
+
 /**
- * A turn's rows of sheet XML into exceljs's sheet stream, as bytes: the stream copies what it is given
- * into its own 64 KB buffers before `write` returns (a StreamBuf in batch mode, which every sheet of
- * `WorkbookWriter` is), so one scratch buffer is encoded into and handed over again and again. Handed
- * text, it would make a Buffer of it first: at a million rows, half a gigabyte more of short-lived
- * external memory (see `MAX_ZIP_BACKLOG` for what that costs).
+ * A turn's rows of sheet XML, as bytes, into the sheet's zip entry. exceljs's sheet stream (a
+ * StreamBuf) copies what it is given into 64 KB buffers it allocates, and each reaches zlib through a
+ * PassThrough: at a million rows, a gigabyte of short-lived buffers, and once a full collection has
+ * promoted some in flight, V8 keeps marking the whole heap (a run's plan included) for the external
+ * memory they hold, every second or so (measured: eleven full markings while a million-row results
+ * sheet was written). So once the zip has begun this sheet's entry and taken everything written
+ * before, the rows go straight to its deflate stream, in a few buffers used again and again: each
+ * is free once zlib has taken it (the write's callback). exceljs's own writes to the sheet (its start
+ * and, at commit, its end) still go through its stream, before and after the rows, in order.
+ * Until then (the zip still busy with an earlier part), rows go through exceljs's stream, encoded into
+ * one scratch buffer it copies at once (a StreamBuf in batch mode, which every sheet of
+ * `WorkbookWriter` is).
  */
-class SheetBytes {
-  private scratch = Buffer.allocUnsafe(256 * 1024);
+class SheetFeed {
+  private scratch = Buffer.allocUnsafe(FEED_BUFFER_BYTES);
+  private deflate: DeflateEntry | undefined;
+  private readonly free: Buffer[] = [];
+  private inFlight = 0;
+  private wake: (() => void) | undefined;
+  private failure: Error | undefined;
 
   constructor(private readonly stream: WorksheetWriterParts['stream']) {}
 
-  write(text: string): void {
-    if (!this.stream.batch) {
-      this.stream.write(text);
-      return;
+  /**
+   * The entry's deflate stream, once the zip has begun this sheet's entry and everything written
+   * through exceljs's stream has passed into it (waited for here, the first time); undefined while the
+   * zip has not begun it.
+   */
+  private async entry(): Promise<DeflateEntry | undefined> {
+    if (this.deflate) return this.deflate;
+    const stream = this.stream;
+    const pass = stream.pipes?.[0] as PipedStream | undefined;
+    if (!stream.batch || stream.pipes?.length !== 1 || !pass) return undefined;
+    const pipes = pass._readableState?.pipes;
+    const next = (Array.isArray(pipes) ? (pipes.length === 1 ? pipes[0] : undefined) : pipes) as Partial<DeflateEntry> | undefined;
+    if (typeof next?.write !== 'function' || typeof next.bytesWritten !== 'number') return undefined;
+    // exceljs's stream holds its last, partly filled buffer until it is full: handed on now.
+    stream._flush?.();
+    while ((pass._readableState?.length ?? 0) || (pass._writableState?.length ?? 0)) await new Promise<void>((resolve) => setTimeout(resolve, 1));
+    return (this.deflate = next as DeflateEntry);
+  }
+
+  async write(text: string): Promise<void> {
+    if (this.failure) throw this.failure;
+    const deflate = await this.entry();
+    if (!deflate) {
+      if (!this.stream.batch) return void this.stream.write(text);
+      // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+      if (this.scratch.length < text.length * 3) this.scratch = Buffer.allocUnsafe(text.length * 3);
+      return void this.stream.write(this.scratch.subarray(0, this.scratch.write(text, 0, 'utf8')));
     }
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-    if (this.scratch.length < text.length * 3) this.scratch = Buffer.allocUnsafe(text.length * 3);
-    this.stream.write(this.scratch.subarray(0, this.scratch.write(text, 0, 'utf8')));
+    while (this.inFlight >= FEED_BUFFERS) await new Promise<void>((resolve) => (this.wake = resolve));
+    if (this.failure) throw this.failure;
+    let buffer = this.free.pop();
+    if (!buffer || buffer.length < text.length * 3) buffer = Buffer.allocUnsafe(Math.max(FEED_BUFFER_BYTES, text.length * 3));
+    const held = buffer;
+    this.inFlight++;
+    deflate.write(held.subarray(0, held.write(text, 0, 'utf8')), (error) => {
+      this.inFlight--;
+      if (error) this.failure ??= error;
+      else this.free.push(held);
+      const wake = this.wake;
+      this.wake = undefined;
+      wake?.();
+    });
   }
 }
 
@@ -247,11 +308,12 @@ export async function streamTable(workbook: Workbook, name: string, headers: rea
   // A turn's rows are joined into one flat string: text built by `+=` is a tree of pieces that the
   // UTF-8 encoding would first have to copy into one. Cells go into it one by one, with no array,
   // map or address of their own unless they carry a link or a note.
-  const bytes = new SheetBytes(parts.stream);
+  const feed = new SheetFeed(parts.stream);
   let pending: string[] = [];
-  const flush = () => {
-    if (pending.length) bytes.write(pending.join(''));
+  const flush = async () => {
+    const text = pending.join('');
     pending = [];
+    if (text) await feed.write(text);
   };
   let index = 0;
   let lastRow = headerRow;
@@ -282,12 +344,12 @@ export async function streamTable(workbook: Workbook, name: string, headers: rea
     index++;
     options.onRow?.(index);
     if (index % ROWS_PER_TURN === 0) {
-      flush();
+      await flush();
       await new Promise<void>((resolve) => setImmediate(resolve));
       while (zipBacklog(parts.stream) > MAX_ZIP_BACKLOG) await new Promise<void>((resolve) => setTimeout(resolve, 5));
     }
   }
-  flush();
+  await flush();
   parts._rowZero = lastRow + 1;
   sheet.commit();
 }

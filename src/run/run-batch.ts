@@ -280,6 +280,9 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
       ...(remote ? { remote } : {}),
       ...(leading ? { leading } : {}),
       onCommitted: (done) => {
+        // The commit's garbage goes before the results are made on top of it (the database itself goes
+        // once it is saved and the store closed, with the collection after that).
+        collectBetweenStages();
         results = fs
           .mkdir(ctx.outDir, { recursive: true })
           .then(() => writeResults(ctx, resultsTmp, plan, runInfo(done.revisionAfter), done))

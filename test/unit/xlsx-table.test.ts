@@ -23,17 +23,24 @@ describe('a streamed table sheet', () => {
       await streamTable(workbook, 'Table', ['Text', 'Number', 'Flag', 'Other'], made, {
         marks: (i) => (i % 97 === 0 ? [{ column: 2, argb: 'FFFFC7CE', note: `note of row ${i}` }, { column: 6, argb: 'FFC6EFCE' }] : []),
       });
+      // A second sheet at once, while the zip may still be compressing the first.
+      const second = made.map((row) => [...row].reverse());
+      await streamTable(workbook, 'Second', ['Other', 'Flag', 'Number', 'Text'], second);
       await workbook.commit();
 
       // The values as tiersync reads a workbook (exceljs's own reader decodes a `t="str"` cell's text twice).
-      const values: unknown[][] = [];
-      let headers: string[] = [];
+      const sheets: Array<{ name: string; headers: string[]; values: unknown[][] }> = [];
       for await (const sheet of readXlsxSheets({ path, name: 'table.xlsx' } as Parameters<typeof readXlsxSheets>[0], {})) {
-        headers = sheet.headers.map((h) => h.text);
+        const values: unknown[][] = [];
         for await (const row of sheet.rows) values.push(Array.from({ length: 4 }, (_, k) => row.cells[k] ?? null));
+        sheets.push({ name: sheet.name, headers: sheet.headers.map((h) => h.text), values });
       }
-      expect(headers).toEqual(['Text', 'Number', 'Flag', 'Other']);
-      expect(values).toEqual(made);
+      expect(sheets.map((t) => [t.name, t.headers])).toEqual([
+        ['Table', ['Text', 'Number', 'Flag', 'Other']],
+        ['Second', ['Other', 'Flag', 'Number', 'Text']],
+      ]);
+      expect(sheets[0]!.values).toEqual(made);
+      expect(sheets[1]!.values).toEqual(second);
 
       // Fills and notes as Excel shows them.
       const read = new ExcelJS.Workbook();
