@@ -264,9 +264,9 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
   });
   ctx.terminal.status(`Applying ${plan.changes.length.toLocaleString('en-US')} change(s) in one transaction…`);
   const applyStarted = Date.now();
-  // The results workbook is written while the commit makes itself durable (the file store writes and
-  // syncs its whole file), under a temporary name: it is put in place once the commit is durable, and
-  // deleted if it is not. It settles with the error that stopped it, if any.
+  // A small run's results workbook is written while the commit makes itself durable (the file store
+  // writes and syncs its whole file), under a temporary name: it is put in place once the commit is
+  // durable, and deleted if it is not. It settles with the error that stopped it, if any.
   const resultsPath = resultsPathOf(ctx, run.files);
   const resultsTmp = `${resultsPath}.tmp-${process.pid}`;
   let results: Promise<unknown> | undefined;
@@ -280,9 +280,7 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
       ...(remote ? { remote } : {}),
       ...(leading ? { leading } : {}),
       onCommitted: (done) => {
-        // The commit's garbage goes before the results are made on top of it (the database itself goes
-        // once it is saved and the store closed, with the collection after that).
-        collectBetweenStages();
+        if (plannedRows(plan) > RESULTS_DURING_SAVE_MAX_ROWS) return;
         results = fs
           .mkdir(ctx.outDir, { recursive: true })
           .then(() => writeResults(ctx, resultsTmp, plan, runInfo(done.revisionAfter), done))
@@ -377,6 +375,18 @@ interface WrittenFiles {
 }
 
 /** Write the results workbook and tell the operator (and the log) how the run went. */
+/**
+ * The most rows whose results are written while the store saves. A larger run's results wait for the
+ * save and the store's close: made beside a database still in memory, on top of a large plan, they
+ * raised a full-scale import's peak by up to 170 MB (1,871 MB against 1,700), for the 1–2 s the save
+ * takes. A small run gains the whole time of its results (0.1–0.2 s of a 1,000-row upload's ~1.5 s).
+ */
+const RESULTS_DURING_SAVE_MAX_ROWS = 100_000;
+
+function plannedRows(plan: SyncPlan): number {
+  return plan.sheets.reduce((n, sheet) => n + sheet.rows.length, 0);
+}
+
 function resultsPathOf(ctx: RunContext, files: readonly string[]): string {
   return join(ctx.outDir, `${stemOf(files)}.results.xlsx`);
 }
