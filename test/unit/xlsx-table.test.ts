@@ -30,7 +30,7 @@ describe('a streamed table sheet', () => {
 
       // The values as tiersync reads a workbook (exceljs's own reader decodes a `t="str"` cell's text twice).
       const sheets: Array<{ name: string; headers: string[]; values: unknown[][] }> = [];
-      for await (const sheet of readXlsxSheets({ path, name: 'table.xlsx' } as Parameters<typeof readXlsxSheets>[0], {})) {
+      for await (const sheet of readXlsxSheets({ path, name: 'table.xlsx' } as Parameters<typeof readXlsxSheets>[0], { maxInputMb: 100 })) {
         const values: unknown[][] = [];
         for await (const row of sheet.rows) values.push(Array.from({ length: 4 }, (_, k) => row.cells[k] ?? null));
         sheets.push({ name: sheet.name, headers: sheet.headers.map((h) => h.text), values });
