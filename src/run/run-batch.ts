@@ -374,12 +374,11 @@ interface WrittenFiles {
   invitations: string[];
 }
 
-/** Write the results workbook and tell the operator (and the log) how the run went. */
 /**
  * The most rows whose results are written while the store saves. A larger run's results wait for the
- * save and the store's close: made beside a database still in memory, on top of a large plan, they
- * raised a full-scale import's peak by up to 170 MB (1,871 MB against 1,700), for the 1–2 s the save
- * takes. A small run gains the whole time of its results (0.1–0.2 s of a 1,000-row upload's ~1.5 s).
+ * save and the store's close: made beside a database still in memory and on top of a large plan, they
+ * can only add to the peak, for the 1–2 s of a full-scale save against ~10 s of results. A small run
+ * gains the whole time of its results (0.1–0.2 s of a 1,000-row upload's ~1.5 s).
  */
 const RESULTS_DURING_SAVE_MAX_ROWS = 100_000;
 
