@@ -1,11 +1,13 @@
 import { createRequire } from 'node:module';
 import type ExcelJS from 'exceljs';
 
+const require = createRequire(import.meta.url);
+
 /**
  * exceljs's own cell helpers (lib/utils/utils.js), for the sheet rows tiersync reads and writes as XML
  * itself: the same date arithmetic, date-format test and XML escaping as exceljs's reader and writer.
  */
-export const exceljsUtils = createRequire(import.meta.url)('exceljs/lib/utils/utils.js') as {
+export const exceljsUtils = require('exceljs/lib/utils/utils.js') as {
   /** Excel's serial day number as a date. */
   excelToDate(serial: number, date1904?: boolean): Date;
   /** A date as Excel's serial day number. */
@@ -22,9 +24,9 @@ export const exceljsUtils = createRequire(import.meta.url)('exceljs/lib/utils/ut
  */
 export const exceljsStream = {
   get WorkbookReader(): typeof ExcelJS.stream.xlsx.WorkbookReader {
-    return createRequire(import.meta.url)('exceljs/lib/stream/xlsx/workbook-reader.js') as typeof ExcelJS.stream.xlsx.WorkbookReader;
+    return require('exceljs/lib/stream/xlsx/workbook-reader.js') as typeof ExcelJS.stream.xlsx.WorkbookReader;
   },
   get WorkbookWriter(): typeof ExcelJS.stream.xlsx.WorkbookWriter {
-    return createRequire(import.meta.url)('exceljs/lib/stream/xlsx/workbook-writer.js') as typeof ExcelJS.stream.xlsx.WorkbookWriter;
+    return require('exceljs/lib/stream/xlsx/workbook-writer.js') as typeof ExcelJS.stream.xlsx.WorkbookWriter;
   },
 };

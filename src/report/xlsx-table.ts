@@ -218,7 +218,8 @@ interface PipedStream extends BufferedStream {
  * `WorkbookWriter` is).
  */
 class SheetFeed {
-  private scratch = Buffer.allocUnsafe(FEED_BUFFER_BYTES);
+  /** What text is encoded into for exceljs's stream, which copies it at once. */
+  private scratch: Buffer | undefined;
   private deflate: DeflateEntry | undefined;
   private readonly free: Buffer[] = [];
   private inFlight = 0;
@@ -246,22 +247,31 @@ class SheetFeed {
     return (this.deflate = next as DeflateEntry);
   }
 
+  /** The text, written from the start of `buffer`, or of a new one when it may not fit (UTF-8 takes at most 3 bytes per UTF-16 code unit). */
+  private static encode(text: string, buffer: Buffer | undefined): { buffer: Buffer; bytes: Buffer } {
+    const room = buffer && buffer.length >= text.length * 3 ? buffer : Buffer.allocUnsafe(Math.max(FEED_BUFFER_BYTES, text.length * 3));
+    return { buffer: room, bytes: room.subarray(0, room.write(text, 0, 'utf8')) };
+  }
+
+  /** Written once the zip has room for it: the feed's own buffers, or the zip's backlog on exceljs's stream. */
   async write(text: string): Promise<void> {
     if (this.failure) throw this.failure;
     const deflate = await this.entry();
     if (!deflate) {
-      if (!this.stream.batch) return void this.stream.write(text);
-      // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-      if (this.scratch.length < text.length * 3) this.scratch = Buffer.allocUnsafe(text.length * 3);
-      return void this.stream.write(this.scratch.subarray(0, this.scratch.write(text, 0, 'utf8')));
+      if (!this.stream.batch) this.stream.write(text);
+      else {
+        const { buffer, bytes } = SheetFeed.encode(text, this.scratch);
+        this.scratch = buffer;
+        this.stream.write(bytes);
+      }
+      while (zipBacklog(this.stream) > MAX_ZIP_BACKLOG) await new Promise<void>((resolve) => setTimeout(resolve, 5));
+      return;
     }
     while (this.inFlight >= FEED_BUFFERS) await new Promise<void>((resolve) => (this.wake = resolve));
     if (this.failure) throw this.failure;
-    let buffer = this.free.pop();
-    if (!buffer || buffer.length < text.length * 3) buffer = Buffer.allocUnsafe(Math.max(FEED_BUFFER_BYTES, text.length * 3));
-    const held = buffer;
+    const { buffer: held, bytes } = SheetFeed.encode(text, this.free.pop());
     this.inFlight++;
-    deflate.write(held.subarray(0, held.write(text, 0, 'utf8')), (error) => {
+    deflate.write(bytes, (error) => {
       this.inFlight--;
       if (error) this.failure ??= error;
       else this.free.push(held);
@@ -346,7 +356,6 @@ export async function streamTable(workbook: Workbook, name: string, headers: rea
     if (index % ROWS_PER_TURN === 0) {
       await flush();
       await new Promise<void>((resolve) => setImmediate(resolve));
-      while (zipBacklog(parts.stream) > MAX_ZIP_BACKLOG) await new Promise<void>((resolve) => setTimeout(resolve, 5));
     }
   }
   await flush();

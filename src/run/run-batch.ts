@@ -279,16 +279,19 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
       onProgress: (written, total) => ctx.terminal.progress('Writing to the store', written, total, applyStarted),
       ...(remote ? { remote } : {}),
       ...(leading ? { leading } : {}),
-      onCommitted: (done) => {
-        if (plannedRows(plan) > RESULTS_DURING_SAVE_MAX_ROWS) return;
-        results = fs
-          .mkdir(ctx.outDir, { recursive: true })
-          .then(() => writeResults(ctx, resultsTmp, plan, runInfo(done.revisionAfter), done))
-          .then(
-            () => undefined,
-            (error: unknown) => error ?? new Error('the results workbook could not be written'),
-          );
-      },
+      ...(plannedRows(plan) <= RESULTS_DURING_SAVE_MAX_ROWS
+        ? {
+            onCommitted: (done: ApplyResult) => {
+              results = fs
+                .mkdir(ctx.outDir, { recursive: true })
+                .then(() => writeResults(ctx, resultsTmp, plan, runInfo(done.revisionAfter), done))
+                .then(
+                  () => undefined,
+                  (error: unknown) => error ?? new Error('the results workbook could not be written'),
+                );
+            },
+          }
+        : {}),
       beforeCommit: async ({ credentials, invitations }) => {
         await stageCredentialReports(staged, ctx.outDir, stem, credentials, run.splitCredentials);
         drafts = await stageInvitationDrafts(staged, ctx.outDir, invitations, info.provider, plan.operator, ctx.now());

@@ -541,21 +541,15 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       if (error instanceof TiersyncError) throw error;
       throw new StoreError(`The changes could not be written to the store (${(error as Error).message}); nothing was applied`, { cause: error });
     }
-    const unsaved = (error: unknown) => {
-      this.poisoned = true;
-      return new StoreError(`The store file ${this.location} could not be saved (${(error as Error).message}); the previous version is intact and nothing was applied`, { cause: error });
-    };
-    let saving: Promise<void>;
-    try {
-      const { bytes, inPlace } = bytesToSave(db, this.file);
-      if (!inPlace) this.file = undefined;
-      this.lastSave = inPlace ? 'in place' : 'exported';
-      saving = saveDurably(this.location, bytes);
-    } catch (error) {
-      throw unsaved(error);
-    }
-    // The file is being written: what the caller does meanwhile never cuts the save short.
-    const failure = saving.then(() => undefined, unsaved);
+    // The save begins now (an async function runs up to its first wait); what the caller does
+    // meanwhile never cuts it short.
+    const failure = this.save(db).then(
+      () => undefined,
+      (error: unknown) => {
+        this.poisoned = true;
+        return new StoreError(`The store file ${this.location} could not be saved (${(error as Error).message}); the previous version is intact and nothing was applied`, { cause: error });
+      },
+    );
     try {
       batch.onCommitted?.(revisionAfter);
     } catch (error) {
@@ -565,6 +559,14 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
     const error = await failure;
     if (error) throw error;
     return revisionAfter;
+  }
+
+  /** The committed database to the file, durably: from sql.js's file in place when it can be, else through `export()`. */
+  private async save(db: Database): Promise<void> {
+    const { bytes, inPlace } = bytesToSave(db, this.file);
+    if (!inPlace) this.file = undefined;
+    this.lastSave = inPlace ? 'in place' : 'exported';
+    await saveDurably(this.location, bytes);
   }
 
   /**
