@@ -10,6 +10,7 @@ import {
   type SubscriptionRecord,
   type UserRecord,
 } from '../core/entities.js';
+import { internString } from '../core/intern.js';
 import type { StoreSnapshot } from '../store/sync-store.js';
 
 /**
@@ -76,13 +77,18 @@ export class WorkingState {
     return this.seatPools.get(customerDomain)?.get(offerKey(offerId)) ?? 0;
   }
 
-  /** By customer, then offer: no key string made per subscription (a million of them at full scale). */
+  /**
+   * By customer, then offer: no key string made per subscription (a million of them at full scale).
+   * A pool's offer key is the one string of that offer's key (a few dozen offers): each lower-cased
+   * ID is a new string, and kept as a key for each customer they were 40 MB at full scale.
+   */
   private addSeats(record: SubscriptionRecord, sign: 1 | -1): void {
     if (record.status !== 'active' || !record.quantity) return;
     let pools = this.seatPools.get(record.customerDomain);
     if (!pools) this.seatPools.set(record.customerDomain, (pools = new Map()));
     const key = offerKey(record.offerId);
-    pools.set(key, (pools.get(key) ?? 0) + sign * record.quantity);
+    const seats = pools.get(key);
+    pools.set(seats === undefined ? internString(key) : key, (seats ?? 0) + sign * record.quantity);
   }
 
   /** The reseller whose CSP tenant this is: a few hundred resellers, looked up on the rare row that names a tenant. */
