@@ -1,3 +1,5 @@
+import { getHeapStatistics } from 'node:v8';
+
 /**
  * A full garbage collection between the stages of a run, when node runs with `--expose-gc` (as
  * `bin/tiersync` does). At the end of a stage most of what it made is garbage (a million validated
@@ -8,4 +10,22 @@
  */
 export function collectBetweenStages(): void {
   (globalThis as { gc?: () => void }).gc?.();
+}
+
+/**
+ * A collection within a stage, made when the heap in use has grown by `factor` (and by at least
+ * `minBytes`) over what was in use after the last one: call it as the stage goes. V8 itself lets a
+ * heap of a gigabyte in use grow to about twice that before it collects again; a stage that turns most
+ * of what it makes into garbage (each planned row's temporaries) then reaches its peak on garbage.
+ */
+export function collectorOnGrowth(factor: number, minBytes: number): () => void {
+  const exposed = typeof (globalThis as { gc?: unknown }).gc === 'function';
+  let inUse = getHeapStatistics().used_heap_size;
+  return () => {
+    if (!exposed) return;
+    const used = getHeapStatistics().used_heap_size;
+    if (used < inUse * factor || used - inUse < minBytes) return;
+    collectBetweenStages();
+    inUse = getHeapStatistics().used_heap_size;
+  };
 }

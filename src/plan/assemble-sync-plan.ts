@@ -128,12 +128,17 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
     // Every field a row may get is set here, so a million rows share one shape with no extra property store.
     rows: s.rows.map((r) => ({ row: r.row, cells: r.cells, result: 'rejected', diags: r.diags, note: '', changesText: '', change: undefined, written: undefined })),
   }));
-  const slotsByKind = new Map<SheetKind, Slot[]>();
-  batch.sheets.forEach((sheet, si) => {
-    const list = slotsByKind.get(sheet.kind) ?? [];
-    sheet.rows.forEach((_, index) => list.push({ sheet, planned: planned[si]!, index }));
-    slotsByKind.set(sheet.kind, list);
-  });
+  // A kind's rows, sheet by sheet, each slot made as it is reached: the few that are kept (a customer's
+  // row and order, a duplicate key's rows) are kept where they are needed, and the rest die young
+  // rather than a million of them living through planning (60 MB at full scale).
+  const kinds = [...new Set(batch.sheets.map((s) => s.kind))];
+  function* slotsOf(kind: SheetKind): Generator<Slot> {
+    for (let si = 0; si < batch.sheets.length; si++) {
+      const sheet = batch.sheets[si]!;
+      if (sheet.kind !== kind) continue;
+      for (let index = 0; index < sheet.rows.length; index++) yield { sheet, planned: planned[si]!, index };
+    }
+  }
   const rowOf = (slot: Slot): PlannedRow => slot.planned.rows[slot.index]!;
   const inputOf = (slot: Slot): InputRow => slot.sheet.rows[slot.index]!;
   const refuse = (slot: Slot, code: ErrorCode, note: string, result: 'rejected' | 'skipped' = 'rejected') => {
@@ -144,13 +149,13 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
   };
 
   // Duplicate keys reject every row that shares the key (SPEC §2.3).
-  const duplicates = new Set<Slot>();
-  for (const slots of slotsByKind.values()) {
+  const duplicates = new Set<PlannedRow>();
+  for (const kind of kinds) {
     // One slot per key; a list only for the (rare) keys that repeat: no array per row. The keys die
     // with this map (a sheet without Subscription IDs: a million `natural:` strings, ~60 MB) rather
     // than being kept on the slots through planning; --prune makes them again for its drift.
     const byKey = new Map<string, Slot | Slot[]>();
-    for (const slot of slots) {
+    for (const slot of slotsOf(kind)) {
       const key = rowKey(inputOf(slot));
       if (key === undefined) continue;
       const found = byKey.get(key);
@@ -163,7 +168,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
       for (const slot of group) {
         const others = group.filter((g) => g !== slot).map((g) => where(g, multiFile, fileNames)).join(', ');
         addDiags(rowOf(slot), [errorDiag('row.duplicate-key', `The same record appears again on ${others}`, { sheet: slot.sheet.name, row: inputOf(slot).row })]);
-        duplicates.add(slot);
+        duplicates.add(rowOf(slot));
       }
     }
   }
@@ -173,7 +178,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
   const customerRows = new Map<string, { slot: Slot; order: Slot[] | undefined }>();
   const seen = new Map<SheetKind, Set<string>>();
   const unreadable = new Map<SheetKind, number>();
-  const batchOfferKeys = new Set((slotsByKind.get('Offers') ?? []).map((s) => rowKey(inputOf(s))).filter((k): k is string => !!k));
+  const batchOfferKeys = new Set([...slotsOf('Offers')].map((s) => rowKey(inputOf(s))).filter((k): k is string => !!k));
   const changes: Change[] = [];
 
   // Time first: rows see the subscriptions as renewed (or expired) by the run's clock.
@@ -199,7 +204,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
       if (kept === undefined) notes.set(note, (kept = note));
       return kept;
     };
-    for (const slot of slotsByKind.get(kind) ?? []) {
+    for (const slot of slotsOf(kind)) {
       if (++plannedRows % PROGRESS_ROWS === 0) options.onProgress?.(plannedRows, totalRows);
       const input = inputOf(slot);
       const row = rowOf(slot);
@@ -218,7 +223,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
         refuse(slot, 'role.unknown-user', `${options.operator} is not an active user of this store; nothing can be changed as this operator`);
         continue;
       }
-      if (duplicates.has(slot)) continue;
+      if (duplicates.has(row)) continue;
 
       const scope = new RowScope(ctx, slot.sheet, input);
       let decision: RowDecision;

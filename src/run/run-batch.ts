@@ -18,7 +18,7 @@ import { ingestInputs, type Ingested } from './ingest.js';
 import type { RunContext } from './run-context.js';
 import { openStore } from './store-factory.js';
 import { memoryFields } from '../log/logger.js';
-import { collectBetweenStages } from '../core/stage-gc.js';
+import { collectBetweenStages, collectorOnGrowth } from '../core/stage-gc.js';
 import { runClock, type RunClock } from './run-clock.js';
 import { shippedCountryRules } from './country-rules-file.js';
 import { connectRun, settleRows, type ConnectedRun } from './connected-run.js';
@@ -41,14 +41,14 @@ export interface BatchOptions {
 }
 
 /**
- * Rows planned between two collections of the planning stage's garbage. Planning a million rows
+ * How far the planning stage's heap may grow over what was in use after its last collection before it
+ * collects again (and by at least 128 MB, so a small run never stops for one). Planning a million rows
  * turns the validated rows into garbage as it goes (each is dropped once planned) while the plan
- * grows; left to itself V8 lets the heap reach about twice what was alive at its last collection
- * before collecting again. A collection every 500,000 rows keeps the planning stage's peak nearer what
- * is alive (a full-scale import: 2.16 GB -> 1.83 GB, for ~1.5 s a collection; every 250,000 rows:
- * 1.80 GB for twice the time).
+ * grows; left to itself V8 lets the heap reach about twice what was alive at its last collection.
+ * A full-scale L-rerun peaked at 1.62 GB with a collection every 500,000 rows, 1.58–1.60 GB with this
+ * (with the planning slots made as they are reached); a full-scale import as before (~1.73 GB).
  */
-const ROWS_PER_COLLECTION = 500_000;
+const PLANNING_HEAP_GROWTH = { factor: 1.3, minBytes: 128 * 1024 * 1024 };
 
 /**
  * The most rows of a small run: its plan and results are small beside a store's database.
@@ -128,14 +128,15 @@ async function readAndPlan(ctx: RunContext, options: BatchOptions, operator: str
     if (connected) connected.overlay(snapshot);
     ctx.log.debug('snapshot loaded', { event: 'plan.snapshot', customers: snapshot.customers.length, subscriptions: snapshot.subscriptions.length, ms: Date.now() - planStarted });
     // The snapshot is all planning reads of the store: a large run's store need not hold its data
-    // meanwhile. What it lets go (the file store's whole database) leaves memory before planning grows
-    // the heap. A small run keeps it: its plan is small beside the database, which the apply would
-    // otherwise read from the file again (a 1,000-row upload to a full-scale store: 0.3 s).
-    if (ingested.rowCount > SMALL_RUN_MAX_ROWS && store.releaseMemory) {
-      store.releaseMemory();
+    // meanwhile. What it lets go (the file store's whole database), and the garbage of reading the
+    // snapshot, leave memory before planning grows the heap. A small run keeps the database: its plan
+    // is small beside it, and the apply would otherwise read it from the file again (a 1,000-row
+    // upload to a full-scale store: 0.3 s).
+    if (ingested.rowCount > SMALL_RUN_MAX_ROWS) {
+      store.releaseMemory?.();
       collectBetweenStages();
     }
-    let nextCollection = ROWS_PER_COLLECTION;
+    const collectOnGrowth = collectorOnGrowth(PLANNING_HEAP_GROWTH.factor, PLANNING_HEAP_GROWTH.minBytes);
     const plan = assembleSyncPlan(ingested, snapshot, {
       now: startedAt,
       operator,
@@ -155,10 +156,7 @@ async function readAndPlan(ctx: RunContext, options: BatchOptions, operator: str
         // working state still alive, also left that next collection unable to free it, for reasons
         // inside V8 that tiersync's objects do not show (L-csv: 648 MB in use after it instead of
         // 314 MB, a second collection freed the rest; 1.82 GB at the commit instead of 1.43 GB).
-        if (planned >= nextCollection && planned < total) {
-          collectBetweenStages();
-          nextCollection += ROWS_PER_COLLECTION;
-        }
+        if (planned < total) collectOnGrowth();
       },
     });
     ctx.terminal.clearProgress();
