@@ -128,9 +128,9 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
     // Every field a row may get is set here, so a million rows share one shape with no extra property store.
     rows: s.rows.map((r) => ({ row: r.row, cells: r.cells, result: 'rejected', diags: r.diags, note: '', changesText: '', change: undefined, written: undefined })),
   }));
-  // A kind's rows, sheet by sheet, each slot made as it is reached: the few that are kept (a customer's
-  // row and order, a duplicate key's rows) are kept where they are needed, and the rest die young
-  // rather than a million of them living through planning (60 MB at full scale).
+  // A kind's rows, sheet by sheet, each slot made as it is reached: the few kept (a customer's row and
+  // order) are kept where they are needed, a duplicate key is marked on its planned row, and the rest
+  // die young rather than a million of them living through planning (60 MB at full scale).
   const kinds = [...new Set(batch.sheets.map((s) => s.kind))];
   function* slotsOf(kind: SheetKind): Generator<Slot> {
     for (let si = 0; si < batch.sheets.length; si++) {

@@ -79,8 +79,9 @@ export class WorkingState {
 
   /**
    * By customer, then offer: no key string made per subscription (a million of them at full scale).
-   * A pool's offer key is the one string of that offer's key (a few dozen offers): each lower-cased
-   * ID is a new string, and kept as a key for each customer they were 40 MB at full scale.
+   * A pool's offer key is the one kept string of that key (a catalog has a few dozen offers): each
+   * lower-cased ID is a new string, and kept as keys, one per customer and offer, they were 40 MB at
+   * full scale.
    */
   private addSeats(record: SubscriptionRecord, sign: 1 | -1): void {
     if (record.status !== 'active' || !record.quantity) return;
