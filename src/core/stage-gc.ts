@@ -18,11 +18,10 @@ export function collectBetweenStages(): void {
  * heap of a gigabyte in use grow to about twice that before it collects again; a stage that turns most
  * of what it makes into garbage (each planned row's temporaries) then reaches its peak on garbage.
  */
-export function collectorOnGrowth(factor: number, minBytes: number): () => void {
-  const exposed = typeof (globalThis as { gc?: unknown }).gc === 'function';
+export function collectorOnGrowth({ factor, minBytes }: { factor: number; minBytes: number }): () => void {
+  if (typeof (globalThis as { gc?: unknown }).gc !== 'function') return () => {};
   let inUse = getHeapStatistics().used_heap_size;
   return () => {
-    if (!exposed) return;
     const used = getHeapStatistics().used_heap_size;
     if (used < inUse * factor || used - inUse < minBytes) return;
     collectBetweenStages();

@@ -18,6 +18,9 @@ export const exceljsUtils = require('exceljs/lib/utils/utils.js') as {
   xmlEncode(text: string): string;
 };
 
+/** exceljs's cell note (doc/note.js): its `model` is the comment exceljs's writer takes, in exceljs's default box. */
+export const ExcelNote = require('exceljs/lib/doc/note.js') as new (text: string) => { model: object };
+
 /**
  * exceljs's streaming workbook reader and writer, loaded on their own: all of exceljs (its document
  * model, CSV and buffered xlsx support) takes about twice as long to load, on every command's start.

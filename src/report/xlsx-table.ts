@@ -1,8 +1,7 @@
 import type ExcelJS from 'exceljs';
-import { createRequire } from 'node:module';
 import { columnLetter } from '../core/diagnostics.js';
 import { MAX_CELL_CHARS } from '../read/cell-value.js';
-import { exceljsStream, exceljsUtils } from '../read/exceljs-utils.js';
+import { ExcelNote, exceljsStream, exceljsUtils } from '../read/exceljs-utils.js';
 
 /** Characters XML 1.0 cannot carry: stripped so a hostile cell cannot corrupt the workbook. */
 const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -130,9 +129,6 @@ function zipBacklog(stream: WorksheetWriterParts['stream']): number {
 /** exceljs's cell value types (doc/enums.js), as its style manager takes them. */
 const VALUE_TYPE = { null: 0, number: 2, string: 3, date: 4, hyperlink: 5, boolean: 9 } as const;
 type ValueKind = keyof typeof VALUE_TYPE;
-
-/** exceljs's cell note (doc/note.js): its `model` is the comment exceljs's writer takes, in exceljs's default box. */
-const ExcelNote = createRequire(import.meta.url)('exceljs/lib/doc/note.js') as new (text: string) => { model: object };
 
 /**
  * The parts of exceljs's streaming WorksheetWriter a data row is written through, as exceljs's own row

@@ -60,6 +60,10 @@ const PLANNING_HEAP_GROWTH = { factor: 1.3, minBytes: 128 * 1024 * 1024 };
  */
 const SMALL_RUN_MAX_ROWS = 100_000;
 
+function isSmallRun(rows: number): boolean {
+  return rows <= SMALL_RUN_MAX_ROWS;
+}
+
 /** The guard against wiping the store with an incomplete master file: a sentence per sheet over the bound. */
 export function pruneOverLimit(plan: SyncPlan, maxPercent: number): string[] {
   return Object.entries(plan.pruneStats).flatMap(([kind, s]) => {
@@ -132,11 +136,11 @@ async function readAndPlan(ctx: RunContext, options: BatchOptions, operator: str
     // snapshot, leave memory before planning grows the heap. A small run keeps the database: its plan
     // is small beside it, and the apply would otherwise read it from the file again (a 1,000-row
     // upload to a full-scale store: 0.3 s).
-    if (ingested.rowCount > SMALL_RUN_MAX_ROWS) {
+    if (!isSmallRun(ingested.rowCount)) {
       store.releaseMemory?.();
       collectBetweenStages();
     }
-    const collectOnGrowth = collectorOnGrowth(PLANNING_HEAP_GROWTH.factor, PLANNING_HEAP_GROWTH.minBytes);
+    const collectOnGrowth = collectorOnGrowth(PLANNING_HEAP_GROWTH);
     const plan = assembleSyncPlan(ingested, snapshot, {
       now: startedAt,
       operator,
@@ -291,13 +295,10 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
       onProgress: (written, total) => ctx.terminal.progress('Writing to the store', written, total, applyStarted),
       ...(remote ? { remote } : {}),
       ...(leading ? { leading } : {}),
-      ...(plannedRows(plan) <= SMALL_RUN_MAX_ROWS
+      ...(isSmallRun(plannedRows(plan))
         ? {
             onCommitted: (done: ApplyResult) => {
-              results = fs
-                .mkdir(ctx.outDir, { recursive: true })
-                .then(() => writeResults(ctx, resultsTmp, plan, runInfo(done.revisionAfter), done))
-                .then(
+              results = writeResults(ctx, resultsTmp, plan, runInfo(done.revisionAfter), done).then(
                   () => undefined,
                   (error: unknown) => error ?? new Error('the results workbook could not be written'),
                 );
@@ -398,7 +399,9 @@ function resultsPathOf(ctx: RunContext, files: readonly string[]): string {
   return join(ctx.outDir, `${stemOf(files)}.results.xlsx`);
 }
 
+/** The results workbook at `path`, in the output folder (made if it is not there yet). */
 async function writeResults(ctx: RunContext, path: string, plan: SyncPlan, run: RunInfo, applied?: AppliedIds): Promise<void> {
+  await fs.mkdir(ctx.outDir, { recursive: true });
   const started = Date.now();
   await writeResultsWorkbook(path, plan, run, applied, (done, total) => ctx.terminal.progress('Writing results', done, total, started));
   ctx.terminal.clearProgress();
@@ -406,7 +409,6 @@ async function writeResults(ctx: RunContext, path: string, plan: SyncPlan, run: 
 
 /** The results workbook (or, with `writtenAt`, the one already written there, put in place), and the run's summary in the log and on the terminal. */
 export async function report(ctx: RunContext, plan: SyncPlan, run: RunInfo, files: readonly string[], applied?: AppliedIds, written: WrittenFiles = { credentials: [], invitations: [] }, writtenAt?: string): Promise<string> {
-  await fs.mkdir(ctx.outDir, { recursive: true });
   const path = resultsPathOf(ctx, files);
   if (writtenAt) await fs.rename(writtenAt, path);
   else await writeResults(ctx, path, plan, run, applied);
