@@ -221,6 +221,7 @@ export class PostgresStore implements SyncStore {
         const meta = (await store.client.query('SELECT store_id, revision FROM store_meta WHERE id = 1')).rows[0];
         if (!meta) throw new StoreError(`${source.location} has no store record`);
         await store.client.query('COMMIT');
+        await store.refreshStatistics(new Map(Object.entries(copied)));
         return { storeId: String(meta.store_id), revision: Number(meta.revision), rows: copied };
       } catch (error) {
         await store.client.query('ROLLBACK').catch(() => undefined);
@@ -338,14 +339,39 @@ export class PostgresStore implements SyncStore {
   }
 
   async commit(batch: CommitBatch): Promise<number> {
-    const revisionAfter = await this.commitWith(batch);
+    const { revisionAfter, written } = await this.commitWith(batch);
     // Durable on COMMIT: nothing is left to do while the work runs.
     batch.onCommitted?.(revisionAfter);
+    await this.refreshStatistics(written);
     return revisionAfter;
   }
 
+  /**
+   * ANALYZE the tables a commit changed a good part of, by autovacuum's own default rule (50 rows
+   * plus a tenth of the table), so that the next run's snapshot queries are planned on statistics
+   * that include them: after a first import of a million subscriptions, a table never analyzed is
+   * estimated at ~40% of its rows for any filter, and the next small upload scans it whole instead of
+   * using its indexes, until autovacuum comes round to it. The changes are committed already: a
+   * failure here, or a lock held by a VACUUM, costs a run nothing but the statistics.
+   */
+  private async refreshStatistics(written: ReadonlyMap<string, number>): Promise<void> {
+    if (!written.size) return;
+    const client = this.usable();
+    try {
+      const { rows } = await client.query('SELECT relname, reltuples::float8 AS reltuples FROM pg_class WHERE relname = ANY($1::text[]) AND relnamespace = current_schema()::regnamespace', [[...written.keys()]]);
+      const stale = rows.map((r) => String(r.relname)).filter((table, i) => written.get(table)! >= 50 + 0.1 * Math.max(0, Number(rows[i]!.reltuples)));
+      if (!stale.length) return;
+      await client.query('BEGIN');
+      await client.query("SET LOCAL lock_timeout = '2s'");
+      await client.query(`ANALYZE ${stale.sort().join(', ')}`);
+      await client.query('COMMIT');
+    } catch {
+      await client.query('ROLLBACK').catch(() => undefined);
+    }
+  }
+
   /** The commit, with `prelude` run first inside the same transaction (init writes the store record there). */
-  private async commitWith(batch: CommitBatch, prelude?: () => Promise<void>): Promise<number> {
+  private async commitWith(batch: CommitBatch, prelude?: () => Promise<void>): Promise<{ revisionAfter: number; written: Map<string, number> }> {
     if (!this.holdsLock) throw new StoreError('The store was opened for reading; a commit needs the writer lock');
     const client = this.usable();
     try {
@@ -364,7 +390,7 @@ export class PostgresStore implements SyncStore {
       const total = batch.ops.length + batch.audit.length;
       let written = 0;
       const progress = (n: number) => batch.onProgress?.((written += n), total);
-      await this.writeOps(batch.ops, progress);
+      const tables = await this.writeOps(batch.ops, progress);
 
       const arrays = async (text: string) => (await client.query({ text, rowMode: 'array' })).rows as unknown[][];
       const chain = continueAuditChain((await arrays(AUDIT_CHAIN_END_SQL))[0], await arrays(AUDIT_SHAPES_SQL));
@@ -384,7 +410,7 @@ export class PostgresStore implements SyncStore {
       if (batch.renewalFloor?.recompute) await client.query('UPDATE store_meta SET next_renewal_at = $1 WHERE id = 1', [renewalFloorText((await client.query({ text: RENEWAL_FLOOR_SQL, rowMode: 'array' })).rows[0]?.[0])]);
       else if (batch.renewalFloor?.earliest) await client.query('UPDATE store_meta SET next_renewal_at = $1 WHERE id = 1 AND (next_renewal_at IS NULL OR next_renewal_at > $1)', [batch.renewalFloor.earliest]);
       await client.query('COMMIT');
-      return revisionAfter;
+      return { revisionAfter, written: tables };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw PostgresStore.wrap(error, this.url, `The changes could not be written to the store ${this.location}; nothing was applied`);
@@ -395,14 +421,17 @@ export class PostgresStore implements SyncStore {
    * The upserts, table by table, in primary-key order within a table (as the file store writes them:
    * index inserts in order, and the same row order on both backends). Tables have no foreign keys, so
    * only the order of one key's ops matters, and it is kept: the last op for a key wins. A key met
-   * twice goes into the next statement, since one statement cannot update a row twice.
+   * twice goes into the next statement, since one statement cannot update a row twice. Returns the
+   * rows written, by table.
    */
-  private async writeOps(ops: CommitBatch['ops'], progress: (n: number) => void): Promise<void> {
+  private async writeOps(ops: CommitBatch['ops'], progress: (n: number) => void): Promise<Map<string, number>> {
     // Positions are sorted, not rows: a million rows are made and encoded a statement's worth at a time.
     const { order, kinds, keys } = writeOrder(ops);
     let bucket: { kind: Kind; rows: Row[]; keys: Set<string> } | undefined;
     let writer: ReturnType<PostgresStore['rowWriter']> | undefined;
     let writerKind: Kind | undefined;
+    /** Rows written, by table. */
+    const written = new Map<string, number>();
     const flush = async () => {
       if (!bucket?.rows.length) return;
       if (writerKind !== bucket.kind) {
@@ -411,6 +440,8 @@ export class PostgresStore implements SyncStore {
         writerKind = bucket.kind;
       }
       await writer!.write(bucket.rows);
+      const table = TABLES[bucket.kind].table;
+      written.set(table, (written.get(table) ?? 0) + bucket.rows.length);
       progress(bucket.rows.length);
       bucket = undefined;
     };
@@ -424,6 +455,7 @@ export class PostgresStore implements SyncStore {
     }
     await flush();
     await writer?.end();
+    return written;
   }
 
   async *readAudit(fromSeq = 1): AsyncIterable<AuditRecord> {
