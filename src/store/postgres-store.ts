@@ -19,6 +19,10 @@ const WRITER_LOCK = 0x73796e63;
 const MIGRATION_LOCK = 0x6d696772;
 const POLL_MS = 150;
 const AUDIT_PAGE = 5000;
+/** When a commit analyzes a table it wrote to: autovacuum's defaults (autovacuum_analyze_threshold, _scale_factor). */
+const ANALYZE_AFTER = { rows: 50, fraction: 0.1 };
+/** How long the ANALYZE after a commit waits for a table's lock (held by a VACUUM, say) before it gives up. */
+const ANALYZE_LOCK_TIMEOUT = '2s';
 
 
 type Kind = StoredKind;
@@ -339,30 +343,32 @@ export class PostgresStore implements SyncStore {
   }
 
   async commit(batch: CommitBatch): Promise<number> {
-    const { revisionAfter, written } = await this.commitWith(batch);
+    const { revisionAfter, rowsByTable } = await this.commitWith(batch);
     // Durable on COMMIT: nothing is left to do while the work runs.
     batch.onCommitted?.(revisionAfter);
-    await this.refreshStatistics(written);
+    await this.refreshStatistics(rowsByTable);
     return revisionAfter;
   }
 
   /**
-   * ANALYZE the tables a commit changed a good part of, by autovacuum's own default rule (50 rows
-   * plus a tenth of the table), so that the next run's snapshot queries are planned on statistics
-   * that include them: after a first import of a million subscriptions, a table never analyzed is
-   * estimated at ~40% of its rows for any filter, and the next small upload scans it whole instead of
-   * using its indexes, until autovacuum comes round to it. The changes are committed already: a
-   * failure here, or a lock held by a VACUUM, costs a run nothing but the statistics.
+   * ANALYZE the tables a commit changed a good part of, by autovacuum's own default rule
+   * (`ANALYZE_AFTER`: 50 rows plus a tenth of the table, against its last estimate), so that the next
+   * run's snapshot queries are planned on statistics that include them: after a first import of a
+   * million subscriptions, a table never analyzed is estimated at ~40% of its rows for any filter, and
+   * the next small upload scans it whole instead of using its indexes, until autovacuum comes round to
+   * it. The changes are committed already: a failure here, or a lock held by a VACUUM
+   * (`ANALYZE_LOCK_TIMEOUT`), costs a run nothing but the statistics.
    */
-  private async refreshStatistics(written: ReadonlyMap<string, number>): Promise<void> {
-    if (!written.size) return;
+  private async refreshStatistics(rowsByTable: ReadonlyMap<string, number>): Promise<void> {
+    if (!rowsByTable.size) return;
     const client = this.usable();
     try {
-      const { rows } = await client.query('SELECT relname, reltuples::float8 AS reltuples FROM pg_class WHERE relname = ANY($1::text[]) AND relnamespace = current_schema()::regnamespace', [[...written.keys()]]);
-      const stale = rows.map((r) => String(r.relname)).filter((table, i) => written.get(table)! >= 50 + 0.1 * Math.max(0, Number(rows[i]!.reltuples)));
+      const { rows } = await client.query('SELECT relname, reltuples::float8 AS reltuples FROM pg_class WHERE relname = ANY($1::text[]) AND relnamespace = current_schema()::regnamespace', [[...rowsByTable.keys()]]);
+      // reltuples is -1 for a table never analyzed (or vacuumed): counted as empty.
+      const stale = rows.filter((r) => rowsByTable.get(String(r.relname))! >= ANALYZE_AFTER.rows + ANALYZE_AFTER.fraction * Math.max(0, Number(r.reltuples))).map((r) => String(r.relname));
       if (!stale.length) return;
       await client.query('BEGIN');
-      await client.query("SET LOCAL lock_timeout = '2s'");
+      await client.query(`SET LOCAL lock_timeout = '${ANALYZE_LOCK_TIMEOUT}'`);
       await client.query(`ANALYZE ${stale.sort().join(', ')}`);
       await client.query('COMMIT');
     } catch {
@@ -371,7 +377,7 @@ export class PostgresStore implements SyncStore {
   }
 
   /** The commit, with `prelude` run first inside the same transaction (init writes the store record there). */
-  private async commitWith(batch: CommitBatch, prelude?: () => Promise<void>): Promise<{ revisionAfter: number; written: Map<string, number> }> {
+  private async commitWith(batch: CommitBatch, prelude?: () => Promise<void>): Promise<{ revisionAfter: number; rowsByTable: Map<string, number> }> {
     if (!this.holdsLock) throw new StoreError('The store was opened for reading; a commit needs the writer lock');
     const client = this.usable();
     try {
@@ -390,7 +396,7 @@ export class PostgresStore implements SyncStore {
       const total = batch.ops.length + batch.audit.length;
       let written = 0;
       const progress = (n: number) => batch.onProgress?.((written += n), total);
-      const tables = await this.writeOps(batch.ops, progress);
+      const rowsByTable = await this.writeOps(batch.ops, progress);
 
       const arrays = async (text: string) => (await client.query({ text, rowMode: 'array' })).rows as unknown[][];
       const chain = continueAuditChain((await arrays(AUDIT_CHAIN_END_SQL))[0], await arrays(AUDIT_SHAPES_SQL));
@@ -410,7 +416,7 @@ export class PostgresStore implements SyncStore {
       if (batch.renewalFloor?.recompute) await client.query('UPDATE store_meta SET next_renewal_at = $1 WHERE id = 1', [renewalFloorText((await client.query({ text: RENEWAL_FLOOR_SQL, rowMode: 'array' })).rows[0]?.[0])]);
       else if (batch.renewalFloor?.earliest) await client.query('UPDATE store_meta SET next_renewal_at = $1 WHERE id = 1 AND (next_renewal_at IS NULL OR next_renewal_at > $1)', [batch.renewalFloor.earliest]);
       await client.query('COMMIT');
-      return { revisionAfter, written: tables };
+      return { revisionAfter, rowsByTable };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw PostgresStore.wrap(error, this.url, `The changes could not be written to the store ${this.location}; nothing was applied`);
@@ -430,8 +436,7 @@ export class PostgresStore implements SyncStore {
     let bucket: { kind: Kind; rows: Row[]; keys: Set<string> } | undefined;
     let writer: ReturnType<PostgresStore['rowWriter']> | undefined;
     let writerKind: Kind | undefined;
-    /** Rows written, by table. */
-    const written = new Map<string, number>();
+    const rowsByTable = new Map<string, number>();
     const flush = async () => {
       if (!bucket?.rows.length) return;
       if (writerKind !== bucket.kind) {
@@ -441,7 +446,7 @@ export class PostgresStore implements SyncStore {
       }
       await writer!.write(bucket.rows);
       const table = TABLES[bucket.kind].table;
-      written.set(table, (written.get(table) ?? 0) + bucket.rows.length);
+      rowsByTable.set(table, (rowsByTable.get(table) ?? 0) + bucket.rows.length);
       progress(bucket.rows.length);
       bucket = undefined;
     };
@@ -455,7 +460,7 @@ export class PostgresStore implements SyncStore {
     }
     await flush();
     await writer?.end();
-    return written;
+    return rowsByTable;
   }
 
   async *readAudit(fromSeq = 1): AsyncIterable<AuditRecord> {
