@@ -6,16 +6,13 @@ import { SHEET_KINDS } from '../normalize/columns.js';
 import { closeLogger, createLogger, type Logger } from '../log/logger.js';
 import { Terminal } from '../report/terminal.js';
 import type { RunContext } from '../run/run-context.js';
-import { runAccept } from './accept-command.js';
-import { runAuditExport, runAuditVerify } from './audit-command.js';
-import { runExport } from './export-command.js';
-import { runReport } from './report-command.js';
-import { runExplain } from './explain-command.js';
-import { runInit } from './init-command.js';
-import { runMigrateStore } from './migrate-store-command.js';
-import { applySavedPlan, runBatch } from '../run/run-batch.js';
 import { parseNowOption } from '../run/run-clock.js';
-import { runRefresh, runSandbox, runStatus } from './partner-center-command.js';
+
+// Each command's module is loaded when that command runs, so a command starts with only what it uses:
+// loading every command's modules (the readers, the planner, both stores, the Partner Center client)
+// was most of each start.
+const batch = () => import('../run/run-batch.js');
+const partnerCenter = () => import('./partner-center-command.js');
 
 interface GlobalArgs {
   store: string;
@@ -134,7 +131,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           .option('pc-api-url', { type: 'string', describe: 'connected: Partner Center API base (default https://api.partnercenter.microsoft.com)' })
           .option('pc-login-url', { type: 'string', describe: 'connected: sign-in base (default https://login.microsoftonline.com)' })
           .example('$0 init --provider-mpn 1000001 --provider-name "Contoso Distribution" --admin ops@contoso.example', ''),
-      run((ctx, a) => runInit(ctx, a)),
+      run(async (ctx, a) => (await import('./init-command.js')).runInit(ctx, a)),
     )
     .command(
       'plan <files..>',
@@ -144,28 +141,28 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           .option('save-plan', { type: 'string', describe: 'save the plan as JSON for apply --plan' })
           .option('detailed-exitcode', { type: 'boolean', default: false, describe: 'exit 2 when the plan is valid and has changes' })
           .example('$0 plan orders.xlsx --as ops@contoso.example --save-plan plan.json', ''),
-      run((ctx, a) => {
-        return runBatch(ctx, { ...batchArgs(a), mode: 'plan', kinds: SHEET_KINDS, ...(a.savePlan ? { savePlan: String(a.savePlan) } : {}), detailedExitcode: Boolean(a.detailedExitcode) });
+      run(async (ctx, a) => {
+        return (await batch()).runBatch(ctx, { ...batchArgs(a), mode: 'plan', kinds: SHEET_KINDS, ...(a.savePlan ? { savePlan: String(a.savePlan) } : {}), detailedExitcode: Boolean(a.detailedExitcode) });
       }),
     )
     .command(
       'apply [files..]',
       'plan, then apply: write results, credential report and invitation drafts',
       (y) => batchOptions(y).option('plan', { type: 'string', describe: 'apply a plan saved by plan --save-plan' }).example('$0 apply orders.xlsx --as ops@contoso.example', ''),
-      run((ctx, a) => {
+      run(async (ctx, a) => {
         if (a.plan) {
           if ((a.files as string[] | undefined)?.length) throw new UsageError('Give either input files or --plan, not both');
-          return applySavedPlan(ctx, String(a.plan), Boolean(a.splitCredentials));
+          return (await batch()).applySavedPlan(ctx, String(a.plan), Boolean(a.splitCredentials));
         }
         if (!(a.files as string[] | undefined)?.length) throw new UsageError('Name the input files to apply, or --plan PLAN.json');
-        return runBatch(ctx, { ...batchArgs(a), mode: 'apply', kinds: SHEET_KINDS, detailedExitcode: false });
+        return (await batch()).runBatch(ctx, { ...batchArgs(a), mode: 'apply', kinds: SHEET_KINDS, detailedExitcode: false });
       }),
     )
     .command(
       'reconcile <files..>',
       'apply --prune for scheduled runs: also reports drift; never prompts',
       (y) => batchOptions(y).example('$0 reconcile master.xlsx --as nightly@contoso.example --log-file nightly.log --quiet', ''),
-      run((ctx, a) => runBatch(ctx, { ...batchArgs(a), mode: 'reconcile', prune: true, kinds: SHEET_KINDS, detailedExitcode: false })),
+      run(async (ctx, a) => (await batch()).runBatch(ctx, { ...batchArgs(a), mode: 'reconcile', prune: true, kinds: SHEET_KINDS, detailedExitcode: false })),
     )
     .command(
       'accept',
@@ -175,8 +172,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           .option('token', { type: 'string', describe: 'the invitation token' })
           .option('link', { type: 'string', describe: 'the whole acceptance link' })
           .example('$0 accept --link "http://localhost:8080/accept?token=…"', ''),
-      run((ctx, a) => {
-        return runAccept(ctx, { ...(a.token ? { token: String(a.token) } : {}), ...(a.link ? { link: String(a.link) } : {}) });
+      run(async (ctx, a) => {
+        return (await import('./accept-command.js')).runAccept(ctx, { ...(a.token ? { token: String(a.token) } : {}), ...(a.link ? { link: String(a.link) } : {}) });
       }),
     )
     .command(
@@ -188,15 +185,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           .positional('file', { type: 'string' })
           .option('sheet', { type: 'string', default: 'Offers', hidden: true })
           .example('$0 catalog import offers.csv --as ops@contoso.example', ''),
-      run((ctx, a) => {
-        return runBatch(ctx, { ...batchArgs({ ...a, files: [String(a.file)] }), mode: 'catalog-import', kinds: ['Offers'], detailedExitcode: false, sheet: 'Offers' });
+      run(async (ctx, a) => {
+        return (await batch()).runBatch(ctx, { ...batchArgs({ ...a, files: [String(a.file)] }), mode: 'catalog-import', kinds: ['Offers'], detailedExitcode: false, sheet: 'Offers' });
       }),
     )
     .command(
       'export',
       'write the whole current state as an input workbook',
       (y) => y.option('out', { type: 'string', demandOption: true, describe: 'the workbook to write (.xlsx)' }).example('$0 export --out state.xlsx --as auditor@contoso.example', ''),
-      run((ctx, a) => runExport(ctx, String(a.out))),
+      run(async (ctx, a) => (await import('./export-command.js')).runExport(ctx, String(a.out))),
     )
     .command(
       'audit <action>',
@@ -210,7 +207,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           .option('entity', { type: 'string', describe: 'audit export: only this entity (reseller, customer, subscription, user, offer, invitation)' })
           .example('$0 audit verify', '')
           .example('$0 audit export --out audit.xlsx --since 2026-01-01 --entity subscription', ''),
-      run((ctx, a) => {
+      run(async (ctx, a) => {
+        const { runAuditExport, runAuditVerify } = await import('./audit-command.js');
         if (a.action === 'verify') return runAuditVerify(ctx);
         if (!a.out || a.out === './tiersync-out') throw new UsageError('audit export needs --out FILE.xlsx');
         return runAuditExport(ctx, String(a.out), { ...(a.batch ? { batch: String(a.batch) } : {}), ...(a.since ? { since: String(a.since) } : {}), ...(a.entity ? { entity: String(a.entity) } : {}) });
@@ -220,7 +218,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'report',
       "write an applied run's results workbook again from the store (into --out DIR)",
       (y) => y.option('batch', { type: 'string', demandOption: true, describe: 'the Batch ID (from the Summary sheet or the audit export)' }).example('$0 report --batch 3f2c9e1a --out ./recovered', ''),
-      run((ctx, a) => runReport(ctx, String(a.batch))),
+      run(async (ctx, a) => (await import('./report-command.js')).runReport(ctx, String(a.batch))),
     )
     .command(
       'template',
@@ -240,13 +238,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           .option('from', { type: 'string', demandOption: true, describe: 'the store file to copy' })
           .option('to', { type: 'string', demandOption: true, describe: 'the empty PostgreSQL database: postgres://USER@HOST:PORT/DATABASE' })
           .example('$0 migrate-store --from tiersync.db --to postgres://tiersync@db.example:5432/tiersync', ''),
-      run((ctx, a) => runMigrateStore(ctx, { from: String(a.from), to: String(a.to) })),
+      run(async (ctx, a) => (await import('./migrate-store-command.js')).runMigrateStore(ctx, { from: String(a.from), to: String(a.to) })),
     )
     .command(
       'status',
       'what the store is (local or connected), its last refresh and journal; checks a connected store\'s credentials',
       (y) => y.example('$0 status --pc-credentials ~/.tiersync/pc.json', ''),
-      run((ctx) => runStatus(ctx)),
+      run(async (ctx) => (await partnerCenter()).runStatus(ctx)),
     )
     .command(
       'refresh',
@@ -256,9 +254,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           .option('changes', { type: 'boolean', default: false, describe: 'what the activity log names since the last refresh (the nightly form)' })
           .option('all', { type: 'boolean', default: false, describe: 'every customer and subscription, checkpointed (resumes after an interruption)' })
           .example('$0 refresh --changes --as nightly@contoso.example', ''),
-      run((ctx, a) => {
+      run(async (ctx, a) => {
         if (a.changes && a.all) throw new UsageError('Give --changes or --all, not both');
-        return runRefresh(ctx, a.all ? 'all' : a.changes ? 'changes' : 'open');
+        return (await partnerCenter()).runRefresh(ctx, a.all ? 'all' : a.changes ? 'changes' : 'open');
       }),
     )
     .command(
@@ -272,7 +270,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           .option('rate', { type: 'number', describe: 'calls per minute before it answers 429' })
           .option('credentials-file', { type: 'string', describe: 'where to write the client credentials it accepts (0600)' }),
       async (a) => {
-        exitCode = await runSandbox({ port: Number(a.port), host: String(a.host), ...(a.seed ? { seed: String(a.seed) } : {}), ...(a.rate ? { rate: Number(a.rate) } : {}), ...(a.credentialsFile ? { credentialsFile: String(a.credentialsFile) } : {}) });
+        exitCode = await (await partnerCenter()).runSandbox({ port: Number(a.port), host: String(a.host), ...(a.seed ? { seed: String(a.seed) } : {}), ...(a.rate ? { rate: Number(a.rate) } : {}), ...(a.credentialsFile ? { credentialsFile: String(a.credentialsFile) } : {}) });
       },
     )
     .command(
@@ -289,7 +287,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           .option('secret-minutes', { type: 'number', default: 15, describe: 'delete a credential report or invitation draft from the server after this long' })
           .example('$0 serve --store /srv/tiersync/tiersync.db --port 8080', ''),
       run(async (ctx, a) =>
-        // The console (and its web framework) loads only for this command: every other one starts without it.
+        // The console and its web framework: only this command loads them.
         (await import('../console/serve.js')).runServe(
           ctx,
           {
@@ -315,7 +313,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'explain <code>',
       'what an error code means and how to fix it',
       (y) => y.positional('code', { type: 'string' }).example('$0 explain mpn.global-not-location', ''),
-      run((ctx, a) => runExplain(ctx, String(a.code))),
+      run(async (ctx, a) => (await import('./explain-command.js')).runExplain(ctx, String(a.code))),
     )
     .demandCommand(1, 'Name a command; see tiersync --help')
     .strict()

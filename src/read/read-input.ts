@@ -2,10 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { InputFileError } from '../core/errors.js';
-import { readCsvSheet } from './csv-reader.js';
 import type { InputFile, RawSheet, ReadOptions } from './raw-sheet.js';
 import { checkZipBounds } from './zip-guard.js';
-import { readXlsxSheets } from './xlsx-reader.js';
 
 const OTHER_FORMATS: Record<string, string> = {
   '.xls': 'a legacy Excel 97-2003 workbook',
@@ -59,10 +57,13 @@ export async function inspectInputFile(path: string, options: Pick<ReadOptions, 
   return { path, name, sha256: hash.digest('hex'), bytes: stat.size, format };
 }
 
+/** Each reader is loaded when a file of its format comes: its parser's modules are most of a command's start. */
 export async function* readInputSheets(file: InputFile, options: ReadOptions): AsyncGenerator<RawSheet> {
   if (file.format === 'csv') {
+    const { readCsvSheet } = await import('./csv-reader.js');
     yield await readCsvSheet(file, options);
     return;
   }
+  const { readXlsxSheets } = await import('./xlsx-reader.js');
   yield* readXlsxSheets(file, options);
 }
