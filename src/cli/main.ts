@@ -324,6 +324,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     })
     .help()
     .version(false);
+  skipHelpLayout(parser);
 
   try {
     await parser.parseAsync();
@@ -339,6 +340,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 }
 
 type Args = Record<string, unknown> & GlobalArgs;
+
+/**
+ * yargs lays out a command's whole help text each time the command runs, so that a failure could print
+ * it (~50 ms of every start). This CLI's `fail` handler never prints help, and `--help` is answered
+ * before any command runs, so that text would never be read: the layout is skipped. (A yargs without
+ * this internal hook is left as it is.)
+ */
+function skipHelpLayout(parser: Argv): void {
+  const internals = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const usage = internals?.getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+}
 
 function batchArgs(a: Record<string, unknown>) {
   return {
