@@ -57,7 +57,10 @@ export async function inspectInputFile(path: string, options: Pick<ReadOptions, 
   return { path, name, sha256: hash.digest('hex'), bytes: stat.size, format };
 }
 
-/** Each reader is loaded when a file of its format comes: its parser's modules are most of a command's start. */
+/**
+ * Each reader is loaded when a file of its format comes: a command that reads only CSV never loads the
+ * zip library, one that reads only workbooks never loads the CSV parser and its decoders.
+ */
 export async function* readInputSheets(file: InputFile, options: ReadOptions): AsyncGenerator<RawSheet> {
   if (file.format === 'csv') {
     const { readCsvSheet } = await import('./csv-reader.js');
