@@ -121,7 +121,7 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
   const assignedIds: (string | null)[] = [];
   const credentials: IssuedCredential[] = [];
   const invitations: IssuedInvitation[] = [];
-  const inputOf = (change: Change) => plan.inputs[change.source?.file ?? 0] ?? { name: '', sha256: '' };
+  const inputOf = (change: Change) => plan.inputs[change.sourceFile ?? 0] ?? { name: '', sha256: '' };
   const entryOf = (change: Change, key: string, action: string, before: unknown, after: unknown, entity: string = change.entity): AuditEntry => {
     const input = inputOf(change);
     // A renewal is dated at its term end; everything else at the run's time.

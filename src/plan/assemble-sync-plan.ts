@@ -23,6 +23,7 @@ import {
   type SyncPlan,
 } from './sync-plan.js';
 import { WorkingState } from './working-state.js';
+import { keepWritten, writtenWidth } from './written-values.js';
 import { renewDueSubscriptions } from './renewals.js';
 import { providerDomainsOf } from './customer-rules.js';
 import type { CountryRuleTable } from '../core/country-rules.js';
@@ -126,7 +127,8 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
     mapping: s.mapping,
     diags: s.diags,
     // Every field a row may get is set here, so a million rows share one shape with no extra property store.
-    rows: s.rows.map((r) => ({ row: r.row, cells: r.cells, result: 'rejected', diags: r.diags, note: '', changesText: '', change: undefined, written: undefined })),
+    rows: s.rows.map((r) => ({ row: r.row, cells: r.cells, result: 'rejected', diags: r.diags, note: '', changesText: '', change: undefined })),
+    written: undefined,
   }));
   // A kind's rows, sheet by sheet, each slot made as it is reached: the few kept (a customer's row and
   // order) are kept where they are needed, a duplicate key is marked on its planned row, and the rest
@@ -187,7 +189,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
     const due = snapshot.subscriptions.filter((s) => s.termEnd !== '' && s.termEnd <= options.now && (s.status === 'active' || s.status === 'suspended'));
     for (const change of renewDueSubscriptions(state, due, options.now)) {
       renewals.push(changes.length);
-      changes.push({ ...change, source: null } as Change);
+      changes.push({ ...change, sourceFile: null } as Change);
     }
   }
 
@@ -196,6 +198,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
   for (const kind of SHEET_KINDS) {
     const seenKeys = new Set<string>();
     seen.set(kind, seenKeys);
+    const width = writtenWidth(kind);
     // Notes repeat (`Ordered 12 × Microsoft 365 E3`): kept once each, flat. Each is built from parts,
     // and a million rows would otherwise keep a million chains of them until the results are written.
     const notes = new Map<string, string>();
@@ -265,13 +268,13 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
       // A rejected row's diagnostics are its decision's; a row that goes ahead may carry warnings.
       addDiags(row, decision.diags.length ? decision.diags : scope.diags);
       row.note = noteOnce(decision.note);
-      if (decision.written) row.written = decision.written;
+      if (decision.written) keepWritten(slot.planned, slot.index, decision.written, width);
       if (decision.change) {
         // Written out field by field: an object spread here made every change a slow-mode object with
         // a hidden class of its own (freezing it then copied that class): at a million rows, hundreds
         // of megabytes and millions more objects for every garbage collection to walk.
         const d = decision.change;
-        const change = { entity: d.entity, key: d.key, action: d.action, before: d.before, after: d.after, fields: d.fields, source: { file: slot.sheet.file, sheet: slot.sheet.name, row: input.row } } as Change;
+        const change = { entity: d.entity, key: d.key, action: d.action, before: d.before, after: d.after, fields: d.fields, sourceFile: slot.sheet.file } as Change;
         if (d.invite) change.invite = true;
         row.changesText = change.before ? diffRecords(kind, change.before, change.after).text : '';
         row.change = changes.length;
@@ -405,7 +408,7 @@ function findDrift(
         const after = { ...current, partnership: 'removed' as const, stateSince: ctx.now };
         state.putReseller(after);
         items.push({ entity: 'reseller', key: r.mpnId, description, action: 'remove', note: 'Partnership removed: absent from the input', change: changes.length });
-        changes.push({ entity: 'reseller', key: r.mpnId, action: 'remove', before: current, after, fields: ['Partnership'], source: null });
+        changes.push({ entity: 'reseller', key: r.mpnId, action: 'remove', before: current, after, fields: ['Partnership'], sourceFile: null });
       }
     }
   }
@@ -422,7 +425,7 @@ function findDrift(
         // Partner Center turns auto-renew off on suspension, which drops any change scheduled for the renewal.
         const after = { ...current, status: 'suspended' as const, autoRenew: false, scheduled: null };
         items.push({ entity: 'subscription', key: s.subscriptionId, description, action: 'suspend', note: 'Subscription suspended: absent from the input (billing continues; auto-renew turned off)', change: changes.length });
-        changes.push({ entity: 'subscription', key: s.subscriptionId, action: 'suspend', before: current, after, fields: current.autoRenew ? ['Auto Renew', 'Status'] : ['Status'], source: null });
+        changes.push({ entity: 'subscription', key: s.subscriptionId, action: 'suspend', before: current, after, fields: current.autoRenew ? ['Auto Renew', 'Status'] : ['Status'], sourceFile: null });
       }
     }
   }

@@ -9,8 +9,8 @@ import type { WorkingState } from './working-state.js';
  * that ended long ago renews once per term missed, each renewal dated at its term end. Local stores
  * only: a connected store reads renewals from Partner Center.
  */
-export function renewDueSubscriptions(state: WorkingState, due: Iterable<SubscriptionRecord>, now: string): Omit<Change, 'source'>[] {
-  const changes: Omit<Change, 'source'>[] = [];
+export function renewDueSubscriptions(state: WorkingState, due: Iterable<SubscriptionRecord>, now: string): Omit<Change, 'sourceFile'>[] {
+  const changes: Omit<Change, 'sourceFile'>[] = [];
   for (const stored of due) {
     let current = state.subscriptions.get(stored.subscriptionId) ?? stored;
     while (current.termEnd && current.termEnd <= now && (current.status === 'active' || current.status === 'suspended')) {

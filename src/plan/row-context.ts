@@ -31,13 +31,13 @@ export interface ConnectedPlanning {
   authorization: ReadonlyMap<string, { valid: boolean; pcCode?: string; reason?: string }>;
 }
 
-/** What planning one row decided. `change` lacks its `source`, added by the caller. */
+/** What planning one row decided. `change` lacks its `sourceFile`, added by the caller. */
 export interface RowDecision {
   result: RowResult;
   diags: Diagnostic[];
   note: string;
-  change?: Omit<Change, 'source'>;
-  /** What an existing record writes back (`PlannedRow.written`). */
+  change?: Omit<Change, 'sourceFile'>;
+  /** What an existing record writes back (kept in `PlannedSheet.written`). */
   written?: WrittenValues;
 }
 

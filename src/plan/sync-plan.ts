@@ -28,8 +28,12 @@ export type Change = {
     fields: string[];
     /** Resellers: a new invitation is to be issued (and any open one replaced). */
     invite?: boolean;
-    /** The row asking for the change; null for drift found by --prune and for renewals. */
-    source: RowRef | null;
+    /**
+     * The input file (an index into `SyncPlan.inputs`) of the row asking for the change; null for drift
+     * found by --prune and for renewals. The row itself names its change (`PlannedRow.change`): a
+     * reference back from each of a million changes would be a million more objects (53 MB).
+     */
+    sourceFile: number | null;
     /** When the change took effect, if not at the run's time: a renewal is dated at its term end. */
     at?: string;
   };
@@ -37,12 +41,6 @@ export type Change = {
 
 /** The `fields` of every created record: one shared, frozen empty list (a million creates, one array). */
 export const NO_FIELDS: string[] = Object.freeze([]) as unknown as string[];
-
-export interface RowRef {
-  file: number;
-  sheet: string;
-  row: number;
-}
 
 export interface PlannedRow {
   row: number;
@@ -59,13 +57,6 @@ export interface PlannedRow {
   changesText: string;
   /** Index into `SyncPlan.changes` of this row's change, if any. */
   change?: number;
-  /**
-   * What an existing record writes back on its row (Tenant ID and Admin Access; Subscription ID, Term
-   * Start, Term End and Refundable Seats), in the order of `writtenColumns(kind)`: the record's own
-   * strings, shared, not copied (a million unchanged rows of a re-run). A row with a change writes
-   * back from the change instead.
-   */
-  written?: WrittenValues;
 }
 
 export type WrittenValues = readonly (string | number)[];
@@ -79,6 +70,15 @@ export interface PlannedSheet {
   mapping: HeaderMatch[];
   diags: Diagnostic[];
   rows: PlannedRow[];
+  /**
+   * What the existing records of its rows write back (Tenant ID and Admin Access; Subscription ID,
+   * Term Start, Term End and Refundable Seats): `writtenColumns(kind).length` values a row, row after
+   * row, in the order of `rows`; nothing (a hole, `null` once saved) for a row with none. The records'
+   * own strings, shared, not copied. Flat rather than an array on each row: a million unchanged rows of
+   * a re-run would otherwise keep a million small arrays (80 MB) through planning and the apply. A row
+   * with a change writes back from the change instead (see `keptWritten`, `writtenOfChange`).
+   */
+  written?: (string | number | null)[];
 }
 
 export interface DriftItem {
@@ -133,8 +133,12 @@ export interface SyncPlan {
   warnings: string[];
 }
 
-/** 2: a row's cells are packed into one string (`packCells`). 3: new commerce (terms, renewals, written-back values). */
-export const PLAN_FORMAT_VERSION = 3;
+/**
+ * 2: a row's cells are packed into one string (`packCells`). 3: new commerce (terms, renewals, written-back
+ * values). 4: the written-back values are kept by sheet (`PlannedSheet.written`), not on each row, and a
+ * change names only its row's file (`sourceFile`).
+ */
+export const PLAN_FORMAT_VERSION = 4;
 
 export type ResultCounts = Record<string, Partial<Record<RowResult, number>>>;
 

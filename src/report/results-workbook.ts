@@ -2,7 +2,7 @@ import { cellAddress, columnLetter } from '../core/diagnostics.js';
 import { adviceFor } from '../core/error-codes.js';
 import { RESULT_COLUMNS, SHEETS, writtenColumns, type ColumnDef } from '../normalize/columns.js';
 import { countDrift, countResults, ROW_RESULTS, type PlannedSheet, type RowResult, type SyncPlan, type WrittenValues } from '../plan/sync-plan.js';
-import { writtenOfChange } from '../plan/written-values.js';
+import { keptWritten, writtenOfChange } from '../plan/written-values.js';
 import { scheduledText } from '../plan/plan-subscription-row.js';
 import { displayTime, TERM_LABELS } from '../core/new-commerce.js';
 import type { ConnectedReport } from '../run/connected-run.js';
@@ -60,37 +60,40 @@ function resultLayout(sheet: PlannedSheet) {
   return { echoed, written, writtenAt, headers, kind: sheet.kind };
 }
 
-/** The result rows of a sheet, made one at a time as the writer pulls them. */
-function* resultRows(rows: Iterable<PlannedSheet['rows'][number]>, layout: ReturnType<typeof resultLayout>, plan: SyncPlan, applied: AppliedIds | undefined): Generator<unknown[]> {
+/**
+ * The result rows of a sheet, made one at a time as the writer pulls them: `count` rows, the `k`th
+ * being row `indexAt(k)` of the sheet.
+ */
+function* resultRows(sheet: PlannedSheet, count: number, indexAt: (k: number) => number, layout: ReturnType<typeof resultLayout>, plan: SyncPlan, applied: AppliedIds | undefined): Generator<unknown[]> {
   const { echoed, written, writtenAt, kind } = layout;
+  const width = written.length;
   const at = applied?.appliedAt ?? plan.createdAt;
-  for (const row of rows) {
+  for (let k = 0; k < count; k++) {
+    const index = indexAt(k);
+    const row = sheet.rows[index]!;
     const cells = unpackCells(row.cells);
     const values: unknown[] = echoed.map((m) => cells[m.column - 1] ?? null);
-    let back: WrittenValues | undefined;
-    if (written.length) {
-      if (row.change !== undefined && (applied || plan.changes[row.change]!.action !== 'create')) back = writtenOfChange(kind, plan.changes[row.change]!, applied?.assignedIds[row.change], at);
-      else if (row.written) back = row.written;
-    }
+    // A row whose change is applied (or, planned, changes a record that exists) writes back from the change.
+    const fromChange = width > 0 && row.change !== undefined && (applied !== undefined || plan.changes[row.change]!.action !== 'create');
+    const changed: WrittenValues | undefined = fromChange ? writtenOfChange(kind, plan.changes[row.change!]!, applied?.assignedIds[row.change!], at) : undefined;
     const extra: unknown[] = [];
-    written.forEach((_column, i) => {
-      const value = back?.[i] === undefined || back[i] === '' ? null : back[i];
+    for (let i = 0; i < width; i++) {
+      const back = fromChange ? changed?.[i] : keptWritten(sheet, index, i, width);
+      const value = back === undefined || back === '' ? null : back;
       const column = writtenAt[i]!;
       if (column < 0) extra.push(value);
       else if (value !== null) values[column] = value;
-    });
+    }
     values.push(row.result, codeOfRow(row), messageOfRow(row), row.changesText, ...extra);
     yield values;
   }
 }
 
-function* take<T>(items: Iterable<T>, n: number): Generator<T> {
-  if (n <= 0) return;
-  let i = 0;
-  for (const item of items) {
-    yield item;
-    if (++i >= n) return;
-  }
+/** The indexes of the items `keep` keeps. */
+function indexesWhere<T>(items: readonly T[], keep: (item: T) => boolean): number[] {
+  const indexes: number[] = [];
+  for (let k = 0; k < items.length; k++) if (keep(items[k]!)) indexes.push(k);
+  return indexes;
 }
 
 /** Called as result rows are written: rows so far, of `total`. */
@@ -117,17 +120,19 @@ export async function writeResultsWorkbook(path: string, plan: SyncPlan, run: Ru
     const layout = resultLayout(sheet);
     const { headers, echoed } = layout;
     const outputColumn = new Map(echoed.map((m, k) => [m.column, k + 1]));
-    // Indexes of the rows shown; all of them unless --results changed.
-    const shown: readonly PlannedSheet['rows'][number][] = run.resultsFilter === 'changed' ? sheet.rows.filter(shownRow) : sheet.rows;
+    // Indexes of the rows shown, when not all of them are (--results changed).
+    const shown = run.resultsFilter === 'changed' ? indexesWhere(sheet.rows, shownRow) : undefined;
+    const count = shown?.length ?? sheet.rows.length;
+    const indexAt = shown ? (k: number) => shown[k]! : (k: number) => k;
     const resultColumn = headers.indexOf('Result') + 1;
     const before = written;
     // Row n of the input is row n of the results, so an auditor can cross-reference.
-    await streamTable(workbook, names[i]!, headers, resultRows(shown, layout, plan, applied), {
+    await streamTable(workbook, names[i]!, headers, resultRows(sheet, count, indexAt, layout, plan, applied), {
       headerRow: Math.max(1, sheet.headerRow),
-      rowNumber: (index) => shown[index]!.row,
-      widths: fitWidths(headers, resultRows(take(shown, 200), layout, plan, applied)),
-      marks: (index) => {
-        const planned = shown[index]!;
+      rowNumber: (k) => sheet.rows[indexAt(k)]!.row,
+      widths: fitWidths(headers, resultRows(sheet, Math.min(count, 200), indexAt, layout, plan, applied)),
+      marks: (k) => {
+        const planned = sheet.rows[indexAt(k)]!;
         const marks: CellMark[] = [{ column: resultColumn, argb: RESULT_FILL[planned.result] }];
         // The offending cells: highlighted, with the problem as a note.
         for (const d of planned.diags) {

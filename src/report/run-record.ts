@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ApplyResult } from '../apply/apply-sync-plan.js';
-import type { SyncPlan } from '../plan/sync-plan.js';
+import { PLAN_FORMAT_VERSION, type Change, type SyncPlan, type WrittenValues } from '../plan/sync-plan.js';
+import { keepWritten } from '../plan/written-values.js';
 import type { RunInfo } from './results-workbook.js';
 
 /** Past this much JSON a run's report is not kept in the store (the results workbook remains the record). */
@@ -39,15 +40,20 @@ export function unpackRunReport(packed: string): { plan: SyncPlan; run: RunInfo;
 
 /**
  * A plan kept by an older tiersync, as this one reads plans: format 2 had no renewals and wrote back
- * only the record's ID (`assignedId`).
+ * only the record's ID (`assignedId`); formats 2 and 3 kept what a row writes back on the row itself,
+ * and a change's whole row reference (`source`), not just its file.
  */
 function upgradeKeptPlan(plan: SyncPlan): SyncPlan {
-  if ((plan.formatVersion as number) >= 3) return plan;
+  const format = plan.formatVersion as number;
+  if (format >= 4) return plan;
   for (const sheet of plan.sheets) {
-    for (const row of sheet.rows as Array<SyncPlan['sheets'][number]['rows'][number] & { assignedId?: string }>) {
-      if (row.assignedId !== undefined) row.written = [row.assignedId];
+    sheet.rows.forEach((row: SyncPlan['sheets'][number]['rows'][number] & { assignedId?: string; written?: WrittenValues }, index) => {
+      const written = format < 3 ? (row.assignedId !== undefined ? [row.assignedId] : undefined) : row.written;
+      if (written) keepWritten(sheet, index, written);
       delete row.assignedId;
-    }
+      delete row.written;
+    });
   }
-  return { ...plan, renewals: plan.renewals ?? [], simulatedClock: plan.simulatedClock ?? false };
+  const changes = plan.changes.map(({ source, ...change }: Change & { source?: { file: number } | null }) => ({ ...change, sourceFile: source?.file ?? null }) as Change);
+  return { ...plan, formatVersion: PLAN_FORMAT_VERSION, changes, renewals: plan.renewals ?? [], simulatedClock: plan.simulatedClock ?? false };
 }

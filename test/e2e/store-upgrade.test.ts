@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { writtenColumns } from '../../src/normalize/columns.js';
 import { ROOT, Workspace } from '../helpers/cli.js';
 import { readWorkbook, writeWorkbook } from '../helpers/workbooks.js';
 
@@ -111,5 +113,31 @@ describe.each(['schema6', 'schema7'])('a store made before the lean store: %s', 
       expect(String((await w.sql("SELECT sql FROM sqlite_master WHERE name = 'audit'"))[0]![0])).toContain('seq INTEGER PRIMARY KEY');
       expect(await w.sql('PRAGMA integrity_check')).toEqual([['ok']]);
     }
+  });
+
+  it("writes a run's results again from the plan that tiersync kept (format 3: written-back values on each row)", async () => {
+    const w = await Workspace.fromFixture(schema);
+    // The earlier tiersync's last run: five subscription rows, each keeping what its record writes back.
+    type KeptRow = { row: number; result: string; change?: number; written?: Array<string | number> };
+    const kept = (await w.sql('SELECT batch_id, details_json FROM batches ORDER BY started_at'))
+      .map(([batchId, details]) => ({ batchId: String(batchId), report: (JSON.parse(String(details ?? '{}')) as { report?: string }).report }))
+      .filter((b): b is { batchId: string; report: string } => b.report !== undefined)
+      .map((b) => ({ ...b, plan: (JSON.parse(gunzipSync(Buffer.from(b.report, 'base64')).toString('utf8')) as { plan: { formatVersion: number; sheets: Array<{ kind: string; rows: KeptRow[] }> } }).plan }))
+      .pop()!;
+    expect(kept.plan.formatVersion).toBe(3);
+    const rows = kept.plan.sheets.find((s) => s.kind === 'Subscriptions')!.rows;
+    const unchangedRows = rows.filter((r) => r.change === undefined);
+    expect(unchangedRows.map((r) => r.result)).toEqual(['rejected', 'rejected']);
+
+    expect((await w.run(['report', '--batch', kept.batchId], { as: admin })).code).toBe(0);
+    const results = (await readWorkbook(w.path('out', 'changes.results.xlsx'))).Subscriptions!;
+    expect(results).toHaveLength(rows.length);
+    // A row with no change writes back what the kept plan says of it, column by column.
+    const headers = writtenColumns('Subscriptions').map((c) => c.header);
+    for (const row of unchangedRows) {
+      const shown = results[rows.indexOf(row)]!;
+      expect(headers.map((h) => shown[h])).toEqual(row.written);
+    }
+    expect(results.every((r) => /^[0-9a-f-]{36}$/.test(String(r['Subscription ID'])))).toBe(true);
   });
 });

@@ -117,6 +117,6 @@ describe('assembleSyncPlan', () => {
       ['reseller', '2000001', 'report'],
       ['subscription', '22222222-2222-4222-8222-222222222222', 'suspend'],
     ]);
-    expect(p.changes.map((c) => [c.action, c.source])).toEqual([['suspend', null]]);
+    expect(p.changes.map((c) => [c.action, c.sourceFile])).toEqual([['suspend', null]]);
   });
 });
