@@ -133,14 +133,15 @@ export class PostgresStore implements SyncStore {
     private readonly url: string,
     private readonly client: PgClient,
     private readonly holdsLock: boolean,
+    private readonly onWarning: ((message: string) => void) | undefined,
   ) {}
 
-  private static async connect(url: string, options: { lock: boolean; lockTimeoutSeconds: number }): Promise<PostgresStore> {
+  private static async connect(url: string, options: { lock: boolean; lockTimeoutSeconds: number; onWarning?: ((message: string) => void) | undefined }): Promise<PostgresStore> {
     const location = displayUrl(url);
     const client = await connectPostgres(url);
     try {
       if (options.lock) await acquireWriterLock(client, location, options.lockTimeoutSeconds);
-      return new PostgresStore(location, url, client, options.lock);
+      return new PostgresStore(location, url, client, options.lock, options.onWarning);
     } catch (error) {
       await client.end().catch(() => undefined);
       throw PostgresStore.wrap(error, url, `The store ${location} cannot be opened`);
@@ -153,7 +154,7 @@ export class PostgresStore implements SyncStore {
   }
 
   static async open(url: string, options: OpenStoreOptions): Promise<PostgresStore> {
-    const store = await PostgresStore.connect(url, { lock: options.write, lockTimeoutSeconds: options.lockTimeoutSeconds });
+    const store = await PostgresStore.connect(url, { lock: options.write, lockTimeoutSeconds: options.lockTimeoutSeconds, onWarning: options.onWarning });
     try {
       const version = await schemaVersionOf(store.client);
       if (version === undefined || (await store.client.query("SELECT to_regclass('store_meta') IS NOT NULL AS present")).rows[0]?.present !== true) {
@@ -195,7 +196,7 @@ export class PostgresStore implements SyncStore {
    * lock: the store ID, revision, audit chain and batches arrive as they were.
    */
   static async importFrom(url: string, source: StoreTransferSource, options: TransferOptions): Promise<TransferSummary> {
-    const store = await PostgresStore.connect(url, { lock: true, lockTimeoutSeconds: options.lockTimeoutSeconds });
+    const store = await PostgresStore.connect(url, { lock: true, lockTimeoutSeconds: options.lockTimeoutSeconds, onWarning: options.onWarning });
     try {
       if (source.schemaVersion !== SCHEMA_VERSION) throw new StoreError(`${source.location} has schema ${source.schemaVersion}; this tiersync copies schema ${SCHEMA_VERSION}`);
       await migrate(store.client, store.location);
@@ -357,7 +358,7 @@ export class PostgresStore implements SyncStore {
    * million subscriptions, a table never analyzed is estimated at ~40% of its rows for any filter, and
    * the next small upload scans it whole instead of using its indexes, until autovacuum comes round to
    * it. The changes are committed already: a failure here, or a lock held by a VACUUM
-   * (`ANALYZE_LOCK_TIMEOUT`), costs a run nothing but the statistics.
+   * (`ANALYZE_LOCK_TIMEOUT`), costs a run nothing but the statistics, and is a warning.
    */
   private async refreshStatistics(rowsByTable: ReadonlyMap<string, number>): Promise<void> {
     if (!rowsByTable.size) return;
@@ -371,8 +372,9 @@ export class PostgresStore implements SyncStore {
       await client.query(`SET LOCAL lock_timeout = '${ANALYZE_LOCK_TIMEOUT}'`);
       await client.query(`ANALYZE ${stale.sort().join(', ')}`);
       await client.query('COMMIT');
-    } catch {
+    } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      this.onWarning?.(`The changes are committed, but the statistics of ${[...rowsByTable.keys()].sort().join(', ')} were not refreshed (${redacted((error as Error).message, this.url)}); the next runs may plan on old estimates until PostgreSQL's autovacuum analyzes them`);
     }
   }
 
