@@ -187,4 +187,29 @@ describe('customers and subscriptions', () => {
     expect(new Set(results2)).toEqual(new Set(['unchanged', 'pending']));
     expect(await w.storeState()).toBe(before);
   });
+
+  it('--results changed: the result sheets keep only the rows that are not unchanged, each with what it writes back', async () => {
+    const [a] = (await readWorkbook(w.path('out', 'subs.results.xlsx'))).Subscriptions!;
+    const [c, b] = (await readWorkbook(w.path('out', 'ok.results.xlsx'))).Subscriptions!;
+    const input = w.path('one-change.xlsx');
+    // Row 2 unchanged, row 3 rejected (its record exists: it still writes back), row 4 updated.
+    await writeWorkbook(input, {
+      Subscriptions: [
+        SUBSCRIPTION_HEADERS,
+        subscription('litware', BASIC, 5, { 'Subscription ID': String(c!['Subscription ID']), Nickname: 'C', Status: 'active' }),
+        subscription('litware', STANDARD, 400, { 'Subscription ID': String(a!['Subscription ID']), Nickname: 'A' }),
+        subscription('litware', E3, 11, { 'Subscription ID': String(b!['Subscription ID']), Nickname: 'B', 'Support Contact MPN ID': '3000001' }),
+      ],
+    });
+    const run = await w.run(['apply', input, '--results', 'changed', '--json']);
+    expect(run.code).toBe(3);
+    expect((JSON.parse(run.stdout.trim().split('\n').pop()!) as { counts: unknown }).counts).toEqual({ Subscriptions: { unchanged: 1, rejected: 1, updated: 1 } });
+    const shown = (await readWorkbook(w.path('out', 'one-change.results.xlsx'))).Subscriptions!;
+    expect(shown.map((x) => [x['Subscription ID'], x.Result, x.Code ?? x.Changes])).toEqual([
+      [a!['Subscription ID'], 'rejected', 'subscription.quantity-out-of-range'],
+      [b!['Subscription ID'], 'updated', 'Quantity: 10 → 11'],
+    ]);
+    expect(shown.map((x) => [x['Term Start'], x['Term End']])).toEqual([a, b].map((x) => [x!['Term Start'], x!['Term End']]));
+    expect(String(shown[0]!['Term Start'])).toMatch(/^\d{4}-\d{2}-\d{2}/);
+  });
 });
