@@ -158,9 +158,11 @@ export const RESULT_COLUMNS = ['Result', 'Code', 'Message', 'Changes'] as const;
 /** Sheets tiersync itself writes next to the input sheets; read back from a results workbook they are skipped silently. */
 export const REPORT_SHEETS: readonly string[] = ['Summary', 'Errors', 'Mapping', 'Drift', 'Invitations', 'Examples'];
 
+const WRITTEN_COLUMNS = Object.fromEntries(SHEET_KINDS.map((kind) => [kind, Object.freeze(SHEETS[kind].columns.filter((c) => c.assigned))])) as unknown as Readonly<Record<SheetKind, readonly ColumnDef[]>>;
+
 /** The columns tiersync writes back on a sheet, in column order: IDs and read-only values (see `ColumnDef.assigned`). */
 export function writtenColumns(kind: SheetKind): readonly ColumnDef[] {
-  return SHEETS[kind].columns.filter((c) => c.assigned);
+  return WRITTEN_COLUMNS[kind];
 }
 
 export function columnDef(kind: SheetKind, field: string): ColumnDef {

@@ -23,7 +23,7 @@ import {
   type SyncPlan,
 } from './sync-plan.js';
 import { WorkingState } from './working-state.js';
-import { keepWritten, writtenWidth } from './written-values.js';
+import { keepWritten } from './written-values.js';
 import { renewDueSubscriptions } from './renewals.js';
 import { providerDomainsOf } from './customer-rules.js';
 import type { CountryRuleTable } from '../core/country-rules.js';
@@ -198,7 +198,6 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
   for (const kind of SHEET_KINDS) {
     const seenKeys = new Set<string>();
     seen.set(kind, seenKeys);
-    const width = writtenWidth(kind);
     // Notes repeat (`Ordered 12 × Microsoft 365 E3`): kept once each, flat. Each is built from parts,
     // and a million rows would otherwise keep a million chains of them until the results are written.
     const notes = new Map<string, string>();
@@ -268,7 +267,7 @@ export function assembleSyncPlan(batch: PlanBatch, snapshot: StoreSnapshot, opti
       // A rejected row's diagnostics are its decision's; a row that goes ahead may carry warnings.
       addDiags(row, decision.diags.length ? decision.diags : scope.diags);
       row.note = noteOnce(decision.note);
-      if (decision.written) keepWritten(slot.planned, slot.index, decision.written, width);
+      if (decision.written) keepWritten(slot.planned, slot.index, decision.written);
       if (decision.change) {
         // Written out field by field: an object spread here made every change a slow-mode object with
         // a hidden class of its own (freezing it then copied that class): at a million rows, hundreds

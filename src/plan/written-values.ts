@@ -34,23 +34,19 @@ export function writtenOfChange(kind: SheetKind, change: Change, assignedId: str
   return undefined;
 }
 
-/** How many values a row of `kind` writes back: the length of `writtenColumns(kind)`. */
-export function writtenWidth(kind: SheetKind): number {
-  return writtenColumns(kind).length;
-}
-
 /**
  * Keep what row `index` of `sheet` writes back (`PlannedSheet.written`). The sheet's array is made at
  * its full length at the first row that writes back (8 bytes a value for every row of the sheet, 32 a
  * subscription row): grown row by row, a million rows' array would be copied some thirty times, the
  * last copy beside the one before at planning's peak.
  */
-export function keepWritten(sheet: PlannedSheet, index: number, values: WrittenValues, width = writtenWidth(sheet.kind)): void {
+export function keepWritten(sheet: PlannedSheet, index: number, values: WrittenValues): void {
+  const width = writtenColumns(sheet.kind).length;
   const kept = (sheet.written ??= new Array<string | number | null>(sheet.rows.length * width));
   for (let k = 0; k < width; k++) kept[index * width + k] = values[k] ?? null;
 }
 
 /** Value `k` of what row `index` of `sheet` writes back, if it keeps one. */
-export function keptWritten(sheet: PlannedSheet, index: number, k: number, width = writtenWidth(sheet.kind)): string | number | undefined {
-  return sheet.written?.[index * width + k] ?? undefined;
+export function keptWritten(sheet: PlannedSheet, index: number, k: number): string | number | undefined {
+  return sheet.written?.[index * writtenColumns(sheet.kind).length + k] ?? undefined;
 }

@@ -74,11 +74,12 @@ function* resultRows(sheet: PlannedSheet, count: number, indexAt: (k: number) =>
     const cells = unpackCells(row.cells);
     const values: unknown[] = echoed.map((m) => cells[m.column - 1] ?? null);
     // A row whose change is applied (or, planned, changes a record that exists) writes back from the change.
-    const fromChange = width > 0 && row.change !== undefined && (applied !== undefined || plan.changes[row.change]!.action !== 'create');
-    const changed: WrittenValues | undefined = fromChange ? writtenOfChange(kind, plan.changes[row.change!]!, applied?.assignedIds[row.change!], at) : undefined;
+    const change = row.change === undefined ? undefined : plan.changes[row.change]!;
+    const fromChange = width > 0 && change !== undefined && (applied !== undefined || change.action !== 'create');
+    const changed: WrittenValues | undefined = fromChange ? writtenOfChange(kind, change, applied?.assignedIds[row.change!], at) : undefined;
     const extra: unknown[] = [];
     for (let i = 0; i < width; i++) {
-      const back = fromChange ? changed?.[i] : keptWritten(sheet, index, i, width);
+      const back = fromChange ? changed?.[i] : keptWritten(sheet, index, i);
       const value = back === undefined || back === '' ? null : back;
       const column = writtenAt[i]!;
       if (column < 0) extra.push(value);

@@ -133,10 +133,10 @@ export class PostgresStore implements SyncStore {
     private readonly url: string,
     private readonly client: PgClient,
     private readonly holdsLock: boolean,
-    private readonly onWarning: ((message: string) => void) | undefined,
+    private readonly onWarning: OpenStoreOptions['onWarning'],
   ) {}
 
-  private static async connect(url: string, options: { lock: boolean; lockTimeoutSeconds: number; onWarning?: ((message: string) => void) | undefined }): Promise<PostgresStore> {
+  private static async connect(url: string, options: Pick<OpenStoreOptions, 'lockTimeoutSeconds' | 'onWarning'> & { lock: boolean }): Promise<PostgresStore> {
     const location = displayUrl(url);
     const client = await connectPostgres(url);
     try {
@@ -363,20 +363,20 @@ export class PostgresStore implements SyncStore {
   private async refreshStatistics(rowsByTable: ReadonlyMap<string, number>): Promise<void> {
     if (!rowsByTable.size) return;
     const client = this.usable();
-    let tables = [...rowsByTable.keys()];
+    let tables = [...rowsByTable.keys()].sort();
     try {
       const { rows } = await client.query('SELECT relname, reltuples::float8 AS reltuples FROM pg_class WHERE relname = ANY($1::text[]) AND relnamespace = current_schema()::regnamespace', [tables]);
       // reltuples is -1 for a table never analyzed (or vacuumed): counted as empty.
       const stale = rows.filter((r) => rowsByTable.get(String(r.relname))! >= ANALYZE_AFTER.rows + ANALYZE_AFTER.fraction * Math.max(0, Number(r.reltuples))).map((r) => String(r.relname));
       if (!stale.length) return;
-      tables = stale;
+      tables = stale.sort();
       await client.query('BEGIN');
       await client.query(`SET LOCAL lock_timeout = '${ANALYZE_LOCK_TIMEOUT}'`);
-      await client.query(`ANALYZE ${stale.sort().join(', ')}`);
+      await client.query(`ANALYZE ${tables.join(', ')}`);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      this.onWarning?.(`The changes are committed, but the statistics of ${tables.sort().join(', ')} were not refreshed (${redacted((error as Error).message, this.url)}); the next runs may plan on old estimates until PostgreSQL's autovacuum analyzes them`);
+      this.onWarning?.(`The changes are committed, but the statistics of ${tables.join(', ')} were not refreshed (${redacted((error as Error).message, this.url)}); the next runs may plan on old estimates until PostgreSQL's autovacuum analyzes them`);
     }
   }
 
