@@ -62,13 +62,12 @@ export interface ApplyOptions {
   mode: BatchRecord['mode'];
   startedAt: string;
   now: string;
-  /** Report details stored with the batch record, made once IDs are assigned (never a secret). */
-  details?: (issued: Pick<ApplyResult, 'assignedIds' | 'invitations'>) => unknown;
   /**
-   * Called with the secrets issued, after they exist and before the store commits, so the files
-   * that carry them can be staged: a committed run must never lose a password it issued.
+   * Called with what the apply issued (IDs, and the secrets, once they exist) before the store
+   * commits, so that the files that carry the secrets can be staged: a committed run must never lose
+   * a password it issued. Resolves to the report details stored with the batch record (never a secret).
    */
-  beforeCommit?: (issued: { credentials: IssuedCredential[]; invitations: IssuedInvitation[] }) => Promise<void>;
+  beforeCommit?: (issued: Omit<ApplyResult, 'revisionAfter'>) => Promise<unknown>;
   /** Progress of the store's writes (records and audit entries written, of the total), for display. */
   onProgress?: (written: number, total: number) => void;
   /** A connected store: Partner Center's outcomes, already carried out there. */
@@ -111,8 +110,8 @@ function addDays(iso: string, days: number): string {
  */
 export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: ApplyOptions): Promise<ApplyResult> {
   const { now } = options;
-  const snapshot = await store.loadSnapshot({ customers: [], subscriptionsOfCustomers: [], subscriptionIds: [] });
-  const openInvitation = new Map(snapshot.openInvitations.map((i) => [i.resellerMpnId, i]));
+  const info = await store.info();
+  const openInvitation = new Map((await store.openInvitations()).map((i) => [i.resellerMpnId, i]));
   // The writes and audit entries, by position: a number is the index of the change whose record it
   // writes (made when the store asks for it, see `writtenRecord`), an object is written as it is
   // (invitations). A million-change commit then holds its IDs, not a second copy of every record.
@@ -256,14 +255,14 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
   if (!ops.length) {
     return { batchId: options.batchId, appliedAt: now, revisionBefore: plan.revision, revisionAfter: plan.revision, assignedIds, credentials, invitations };
   }
-  await options.beforeCommit?.({ credentials, invitations });
+  const details = (await options.beforeCommit?.({ batchId: options.batchId, appliedAt: now, revisionBefore: plan.revision, assignedIds, credentials, invitations })) ?? null;
   const counts = countResults(plan) as BatchRecord['counts'];
   const revisionAfter = await store.commit({
     expectedRevision: plan.revision,
     ops: writes,
     audit: entries,
     ...(options.onCommitted ? { onCommitted: (revisionAfter: number) => options.onCommitted!({ batchId: options.batchId, appliedAt: now, revisionBefore: plan.revision, revisionAfter, assignedIds, credentials, invitations }) } : {}),
-    renewalFloor: renewalFloorOf(plan, snapshot.info.nextRenewalAt, now, (i) => writtenRecord(i) as SubscriptionRecord, !!remote, (i) => !remote || remote.outcomes.get(i)?.status === 'done'),
+    renewalFloor: renewalFloorOf(plan, info.nextRenewalAt, now, (i) => writtenRecord(i) as SubscriptionRecord, !!remote, (i) => !remote || remote.outcomes.get(i)?.status === 'done'),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     batch: {
       batchId: options.batchId,
@@ -274,7 +273,7 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
       inputs: plan.inputs.map(({ name, sha256 }) => ({ name, sha256 })),
       counts,
       revisionBefore: plan.revision,
-      details: options.details?.({ assignedIds, invitations }) ?? null,
+      details,
     },
   });
   return { batchId: options.batchId, appliedAt: now, revisionBefore: plan.revision, revisionAfter, assignedIds, credentials, invitations };

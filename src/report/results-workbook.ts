@@ -97,6 +97,22 @@ function indexesWhere<T>(items: readonly T[], keep: (item: T) => boolean): numbe
   return indexes;
 }
 
+/**
+ * Let go of what only the results workbook reads, once it is written: each row's echoed cells, note and
+ * changes text, and the sheets' written-back values. The rows' results (the counts), the changes, the
+ * drift and the renewals stay.
+ */
+export function releaseResultsOnly(plan: SyncPlan): void {
+  for (const sheet of plan.sheets) {
+    delete sheet.written;
+    for (const row of sheet.rows) {
+      row.cells = '';
+      row.note = '';
+      row.changesText = '';
+    }
+  }
+}
+
 /** Called as result rows are written: rows so far, of `total`. */
 export type ProgressCallback = (done: number, total: number) => void;
 

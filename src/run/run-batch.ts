@@ -9,7 +9,7 @@ import { assembleSyncPlan } from '../plan/assemble-sync-plan.js';
 import { countDrift, countRenewals, countResults, hasRejections, PLAN_FORMAT_VERSION, type SyncPlan } from '../plan/sync-plan.js';
 import { stageCredentialReports } from '../report/credential-report.js';
 import { stageInvitationDrafts } from '../report/invitation-drafts.js';
-import { writeResultsWorkbook, type AppliedIds, type RunInfo, type RunMode } from '../report/results-workbook.js';
+import { releaseResultsOnly, writeResultsWorkbook, type AppliedIds, type RunInfo, type RunMode } from '../report/results-workbook.js';
 import { MAX_KEPT_REPORT_BYTES, packRunReport } from '../report/run-record.js';
 import { StagedSecretFiles } from '../report/secret-files.js';
 import { formatCounts } from '../report/terminal.js';
@@ -61,6 +61,21 @@ const PLANNING_HEAP_GROWTH = { factor: 1.3, minBytes: 128 * 1024 * 1024 };
  *   each full collection would cost it 6–30 ms (~70 ms of a 1,000-row upload).
  */
 const SMALL_RUN_MAX_ROWS = 100_000;
+
+/**
+ * The fewest changes of a commit whose results workbook is written before it, and whose rows then let
+ * go of what only the results read (`releaseResultsOnly`: each row's echoed cells and message, ~120 MB
+ * at a million rows). Such a commit makes a record for every change and grows the database (the file
+ * store's, in memory) while the whole plan is alive, and that is a large run's peak. With fewer
+ * changes the commit adds little, and the results wait for the store's close instead: written beside
+ * a database still in memory, they would only add to the peak. A connected run always writes them
+ * after: its results say what Partner Center did and what was recovered.
+ */
+const RESULTS_FIRST_MIN_CHANGES = 100_000;
+
+function writesResultsFirst(plan: SyncPlan, connected: boolean): boolean {
+  return !connected && plan.changes.length >= RESULTS_FIRST_MIN_CHANGES;
+}
 
 function isSmallRun(rows: number): boolean {
   return rows <= SMALL_RUN_MAX_ROWS;
@@ -288,10 +303,12 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
   ctx.terminal.status(`Applying ${plan.changes.length.toLocaleString('en-US')} change(s) in one transaction…`);
   const applyStarted = Date.now();
   // A small run's results workbook is written while the commit makes itself durable (the file store
-  // writes and syncs its whole file), under a temporary name: it is put in place once the commit is
-  // durable, and deleted if it is not. It settles with the error that stopped it, if any.
+  // writes and syncs its whole file), a large commit's before it (see `writesResultsFirst`), under a
+  // temporary name: it is put in place once the commit is durable, and deleted if it is not. It
+  // settles with the error that stopped it, if any.
   const resultsPath = resultsPathOf(ctx, run.files);
   const resultsTmp = `${resultsPath}.tmp-${process.pid}`;
+  const resultsFirst = writesResultsFirst(plan, !!run.connected);
   let results: Promise<unknown> | undefined;
   try {
     applied = await applySyncPlan(plan, store, {
@@ -302,7 +319,7 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
       onProgress: (written, total) => ctx.terminal.progress('Writing to the store', written, total, applyStarted),
       ...(remote ? { remote } : {}),
       ...(leading ? { leading } : {}),
-      ...(isSmallRun(plannedRows(plan))
+      ...(isSmallRun(plannedRows(plan)) && !resultsFirst
         ? {
             onCommitted: (done: ApplyResult) => {
               results = writeResults(ctx, resultsTmp, plan, runInfo(done.revisionAfter), done).then(
@@ -312,21 +329,20 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
             },
           }
         : {}),
-      beforeCommit: async ({ credentials, invitations }) => {
-        await stageCredentialReports(staged, ctx.outDir, stem, credentials, run.splitCredentials);
-        drafts = await stageInvitationDrafts(staged, ctx.outDir, invitations, info.provider, plan.operator, ctx.now());
-      },
-      // Kept with the batch so `tiersync report --batch` can write this run's results again.
-      details: ({ assignedIds, invitations }) => {
-        if (reportCertainlyTooLarge(plan)) return { files: run.files, stem, reportOmitted: 'too large to keep' };
-        const { invitationDrafts, ...rest } = runInfo(plan.revision + 1);
-        const report = packRunReport({
-          plan,
-          run: { ...rest, invitationDrafts: [...(invitationDrafts ?? [])] },
-          assignedIds,
-          invitations: invitations.map(({ resellerMpnId, expiresAt }) => ({ resellerMpnId, expiresAt })),
-        });
-        return { files: run.files, stem, ...(report ? { report } : { reportOmitted: 'too large to keep' }) };
+      beforeCommit: async (issued) => {
+        await stageCredentialReports(staged, ctx.outDir, stem, issued.credentials, run.splitCredentials);
+        drafts = await stageInvitationDrafts(staged, ctx.outDir, issued.invitations, info.provider, plan.operator, ctx.now());
+        // Kept with the batch so `tiersync report --batch` can write this run's results again.
+        const details = keptDetails(plan, runInfo(plan.revision + 1), issued, run.files, stem);
+        if (resultsFirst) {
+          // A commit that succeeds takes the store from the plan's revision to the next (both stores
+          // check the revision under the writer lock), so the results can name it before it exists.
+          await writeResults(ctx, resultsTmp, plan, runInfo(plan.revision + 1), issued);
+          results = Promise.resolve(undefined);
+          releaseResultsOnly(plan);
+          collectAfterStage(plannedRows(plan));
+        }
+        return details;
       },
     });
   } catch (error) {
@@ -367,6 +383,19 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
     return EXIT.partnerCenter;
   }
   return hasRejections(plan) ? EXIT.rowsRejected : EXIT.ok;
+}
+
+/** The details kept with the batch record: the run's report, packed, unless it is too large to keep. */
+function keptDetails(plan: SyncPlan, info: RunInfo, issued: AppliedIds, files: readonly string[], stem: string): unknown {
+  if (reportCertainlyTooLarge(plan)) return { files, stem, reportOmitted: 'too large to keep' };
+  const { invitationDrafts, ...rest } = info;
+  const report = packRunReport({
+    plan,
+    run: { ...rest, invitationDrafts: [...(invitationDrafts ?? [])] },
+    assignedIds: issued.assignedIds,
+    invitations: issued.invitations.map(({ resellerMpnId, expiresAt }) => ({ resellerMpnId, expiresAt })),
+  });
+  return { files, stem, ...(report ? { report } : { reportOmitted: 'too large to keep' }) };
 }
 
 /**

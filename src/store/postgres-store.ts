@@ -6,7 +6,7 @@ import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
 import { connectPostgres, displayUrl, redacted, type PgClient } from './postgres-connection.js';
 import { AUDIT_CHAIN_END_SQL, AUDIT_COLUMNS, auditBlockStart, type AuditPrevious, AUDIT_CONTEXT_COLUMNS, AUDIT_SHAPE_COLUMNS, AUDIT_SHAPES_SQL, auditRecordsOf, auditSelectSql, auditShapesOf, continueAuditChain, hashHexOf, BATCH_COLUMNS, batchRecordOf, batchRowOf, columnsOf, recordOf, rowOf, STORE_META_COLUMNS, storeInfoOf, renewalFloorText, storedTime, TABLES, writeOrder, type StoredKind } from './record-mapping.js';
-import { migrationSql, RENEWAL_FLOOR_SQL, SQL_DIALECTS } from './sql-dialect.js';
+import { migrationSql, OPEN_INVITATIONS, RENEWAL_FLOOR_SQL, SQL_DIALECTS } from './sql-dialect.js';
 import { readOnlyJournal, type JournalLog } from '../core/journal.js';
 import type { StoreTransferSource, TransferOptions, TransferSummary, TransferValue } from './store-transfer.js';
 import type { BatchRecord, CommitBatch, InitStoreOptions, OpenStoreOptions, Sequence, SnapshotRequest, StoreCapabilities, StoreInfo, StoreSnapshot, SyncStore } from './sync-store.js';
@@ -326,7 +326,7 @@ export class PostgresStore implements SyncStore {
         users: await this.select('user'),
         offers: await this.select('offer'),
         resellers: await this.select('reseller'),
-        openInvitations: await this.select('invitation', "WHERE status = 'open'"),
+        openInvitations: await this.select('invitation', OPEN_INVITATIONS),
         pendingOrders: await this.select('pendingOrder', "WHERE status = 'open'"),
         customers,
         subscriptions,
@@ -341,6 +341,10 @@ export class PostgresStore implements SyncStore {
 
   async findInvitationByTokenHash(tokenHash: string): Promise<InvitationRecord | undefined> {
     return (await this.select('invitation', 'WHERE token_hash = $1', [tokenHash]))[0];
+  }
+
+  async openInvitations(): Promise<InvitationRecord[]> {
+    return this.select('invitation', OPEN_INVITATIONS);
   }
 
   async commit(batch: CommitBatch): Promise<number> {

@@ -58,6 +58,9 @@ export const SQL_DIALECTS = {
   },
 } as const satisfies Record<string, SqlDialect>;
 
+/** The filter of the invitations an apply may replace or withdraw, in both dialects. */
+export const OPEN_INVITATIONS = "WHERE status = 'open'";
+
 /**
  * The earliest term end of the subscriptions that can renew or expire (active or suspended), as stored
  * (record-mapping's `time` codec): the store keeps it as text (`store_meta.next_renewal_at`) so that a

@@ -8,7 +8,7 @@ import { StalePlanError, StoreError, TiersyncError } from '../core/errors.js';
 import { FileLock } from './file-lock.js';
 import { initialBatch } from './initial-batch.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SCHEMA_VERSION } from './migrations.js';
-import { migrationSql, RENEWAL_FLOOR_SQL, SQL_DIALECTS } from './sql-dialect.js';
+import { migrationSql, OPEN_INVITATIONS, RENEWAL_FLOOR_SQL, SQL_DIALECTS } from './sql-dialect.js';
 import { FileJournal } from './file-journal.js';
 import { readOnlyJournal, type JournalLog } from '../core/journal.js';
 import type { StoreTransferSource, TableChunk, TransferValue } from './store-transfer.js';
@@ -455,7 +455,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       users: this.select('user'),
       offers: this.select('offer'),
       resellers: this.select('reseller'),
-      openInvitations: this.select('invitation', "WHERE status = 'open'"),
+      openInvitations: this.select('invitation', OPEN_INVITATIONS),
       pendingOrders: this.select('pendingOrder', "WHERE status = 'open'"),
       customers,
       subscriptions,
@@ -464,6 +464,10 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
 
   async findInvitationByTokenHash(tokenHash: string): Promise<InvitationRecord | undefined> {
     return this.select('invitation', 'WHERE token_hash = ?', [tokenHash])[0];
+  }
+
+  async openInvitations(): Promise<InvitationRecord[]> {
+    return this.select('invitation', OPEN_INVITATIONS);
   }
 
   async commit(batch: CommitBatch): Promise<number> {

@@ -140,6 +140,8 @@ export interface SyncStore {
   info(): Promise<StoreInfo>;
   loadSnapshot(request: SnapshotRequest): Promise<StoreSnapshot>;
   findInvitationByTokenHash(tokenHash: string): Promise<InvitationRecord | undefined>;
+  /** The invitations whose status is `open` (what an apply replaces or withdraws), without the rest of a snapshot. */
+  openInvitations(): Promise<InvitationRecord[]>;
   /**
    * Apply every op, append the audit entries to the chain and record the batch, in one transaction,
    * then make it durable. Either all of it is in the store afterwards, or none of it.

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Workspace } from '../helpers/cli.js';
 import { testStoreBackend } from '../helpers/postgres.js';
-import { CUSTOMER_HEADERS, customer } from '../helpers/rows.js';
-import { readWorkbook, workbookText, writeWorkbook, writeZipBomb, type Cell } from '../helpers/workbooks.js';
+import { CUSTOMER_HEADERS, customer, subscription, SUBSCRIPTION_HEADERS } from '../helpers/rows.js';
+import { readFirstSheets, readWorkbook, workbookText, writeWorkbook, writeZipBomb, type Cell } from '../helpers/workbooks.js';
 
 const RESELLERS: Cell[] = ['Reseller MPN ID', 'Reseller Name', 'Contact Email', 'Partnership'];
 
@@ -135,6 +135,48 @@ describe('broken and hostile files', () => {
     expect(readdirSync(w.path('out')).filter((f) => f.startsWith('fault.'))).toEqual([]);
     expect((await w.run(['apply', input])).code).toBe(0);
     expect(existsSync(w.path('out', 'fault.results.xlsx'))).toBe(true);
+  });
+
+  itFileStore('writes a commit of 100,000 changes or more its results first, and leaves none when the commit fails', async () => {
+    // 2,000 new customers and 98,000 subscriptions of theirs: a commit large enough for its results to be
+    // written before it, and its rows' echoed cells let go of.
+    const offers = ['CFQ7TTC0LH18:0001', 'CFQ7TTC0LDPB:0001', 'CFQ7TTC0LFLX:0001', 'CFQ7TTC0LHSV:0001'];
+    const csv = (rows: Cell[][]) => rows.map((r) => r.join(',')).join('\n') + '\n';
+    const customers: Cell[][] = [CUSTOMER_HEADERS];
+    for (let i = 0; i < 2000; i++) customers.push(customer(`bulk${i}`));
+    const subscriptions: Cell[][] = [SUBSCRIPTION_HEADERS];
+    for (let k = 0; k < 98_000; k++) subscriptions.push(subscription(`bulk${k % 2000}`, offers[k % offers.length]!, 1, { Nickname: `seat-${k}` }));
+    writeFileSync(w.path('bulk.csv'), csv(customers));
+    writeFileSync(w.path('bulk-subs.csv'), csv(subscriptions));
+    const bulk = [w.path('bulk.csv'), w.path('bulk-subs.csv')];
+    const bulkFiles = () => readdirSync(w.path('out')).filter((f) => f.startsWith('bulk'));
+
+    const before = readFileSync(w.store);
+    const [revision] = (await w.sql('SELECT revision FROM store_meta'))[0] as [number];
+    mkdirSync(`${w.store}.tmp`); // the save's temporary file cannot be created: the commit fails after the results are written
+    const failed = await w.run(['apply', ...bulk]);
+    rmSync(`${w.store}.tmp`, { recursive: true });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^error: The store file .* could not be saved .*; the previous version is intact and nothing was applied\.$/m);
+    expect(readFileSync(w.store).equals(before)).toBe(true);
+    // Neither the results (written before the commit), nor their temporary file, nor the credentials.
+    expect(bulkFiles()).toEqual([]);
+
+    const r = await w.run(['apply', ...bulk, '--json']);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { revisionAfter: number; counts: unknown; results: string };
+    expect(summary).toMatchObject({ revisionAfter: revision + 1, counts: { Customers: { created: 2000 }, Subscriptions: { created: 98_000 } } });
+    expect(bulkFiles().sort()).toEqual(['bulk+1.credentials.xlsx', 'bulk+1.results.xlsx']);
+    // The results name the revision the commit made, echo each row's cells, and carry the IDs it committed.
+    const wb = await readFirstSheets(summary.results, 2);
+    expect(wb.Summary).toEqual(expect.arrayContaining([['Revision before', revision], ['Revision after', revision + 1]]));
+    const stored = new Map((await w.sql("SELECT domain, tenant_id FROM customers WHERE domain LIKE 'bulk%'")) as [string, string][]);
+    expect(wb.bulk).toHaveLength(2001);
+    const [headers, ...rows] = wb.bulk!;
+    const column = (name: string) => headers!.indexOf(name);
+    expect(rows.map((row) => [row[column('Customer Domain')], row[column('Company Name')], row[column('Result')], row[column('Tenant ID')]])).toEqual(
+      customers.slice(1).map((c) => [c[0], c[1], 'created', stored.get(String(c[0]))]),
+    );
   });
 });
 

@@ -42,6 +42,22 @@ export async function readWorkbook(path: string): Promise<Record<string, Array<R
   return out;
 }
 
+/**
+ * The first `count` sheets of a workbook, each as its rows of values (header row first), read as a
+ * stream: a large workbook's later sheets are not read at all.
+ */
+export async function readFirstSheets(path: string, count: number): Promise<Record<string, unknown[][]>> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', worksheets: 'emit' });
+  const out: Record<string, unknown[][]> = {};
+  for await (const sheet of reader) {
+    const rows: unknown[][] = [];
+    for await (const row of sheet) rows.push((row.values as unknown[]).slice(1).map((v) => v ?? null));
+    out[(sheet as unknown as { name: string }).name] = rows;
+    if (Object.keys(out).length >= count) break;
+  }
+  return out;
+}
+
 /** Sheet names in order. */
 export async function sheetNames(path: string): Promise<string[]> {
   const wb = new ExcelJS.Workbook();

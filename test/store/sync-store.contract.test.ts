@@ -174,6 +174,7 @@ describe.each(STORES)('SyncStore contract: %s', (backendName) => {
     expect(byDomain(all.customers)).toEqual(byDomain([zeta, alpha, mid]));
     expect(byId(all.subscriptions)).toEqual(byId(subs));
     expect(all.openInvitations).toEqual([invitation]);
+    expect(await store.openInvitations()).toEqual([invitation]);
     expect(all.resellers.map((r) => r.mpnId)).toEqual(['2000001']);
 
     const some = await store.loadSnapshot({ customers: ['alpha', 'nosuch'], subscriptionsOfCustomers: ['alpha'], subscriptionIds: [subs[0]!.subscriptionId, randomUUID()] });
@@ -194,6 +195,7 @@ describe.each(STORES)('SyncStore contract: %s', (backendName) => {
     const after = await store.loadSnapshot({ customers: 'all', subscriptionsOfCustomers: [], subscriptionIds: [] });
     expect(after.customers).toEqual([...all.customers.map((c) => (c.domain === 'zeta' ? zeta2 : c)), later]);
     expect(after.openInvitations).toEqual([]);
+    expect(await store.openInvitations()).toEqual([]);
     expect(await store.findInvitationByTokenHash('f'.repeat(64))).toEqual({ ...invitation, status: 'accepted', acceptedAt: NOW });
     expect(await store.findInvitationByTokenHash('0'.repeat(64))).toBeUndefined();
 
