@@ -54,9 +54,10 @@ const PLANNING_HEAP_GROWTH = { factor: 1.3, minBytes: 128 * 1024 * 1024 };
  * The most rows of a small run: its plan and results are small beside a store's database.
  * - It plans with the store's database still in memory (`readAndPlan`); a larger run lets it go.
  * - Its results are written while the store saves. A larger run's results wait for the save and the
- *   store's close: made beside a database still in memory and on top of a large plan, they can only
- *   add to the peak, for the 1–2 s of a full-scale save against ~10 s of results. A small run gains
- *   the whole time of its results (0.1–0.2 s of a 1,000-row upload's ~1.5 s).
+ *   store's close (unless its commit is large: `writesResultsFirst`): made beside a database still in
+ *   memory and on top of a large plan, they can only add to the peak, for the 1–2 s of a full-scale
+ *   save against ~10 s of results. A small run gains the whole time of its results (0.1–0.2 s of a
+ *   1,000-row upload's ~1.5 s).
  * - It makes no collection between its stages (`collectAfterStage`): its garbage is megabytes, and
  *   each full collection would cost it 6–30 ms (~70 ms of a 1,000-row upload).
  */
