@@ -333,12 +333,13 @@ async function applyAndReport(ctx: RunContext, store: SyncStore, plan: SyncPlan,
       beforeCommit: async (issued) => {
         await stageCredentialReports(staged, ctx.outDir, stem, issued.credentials, run.splitCredentials);
         drafts = await stageInvitationDrafts(staged, ctx.outDir, issued.invitations, info.provider, plan.operator, ctx.now());
+        // A commit that succeeds takes the store from the plan's revision to the next (both stores
+        // check the revision under the writer lock), so the run's report can name it before it exists.
+        const committed = runInfo(plan.revision + 1);
         // Kept with the batch so `tiersync report --batch` can write this run's results again.
-        const details = keptDetails(plan, runInfo(plan.revision + 1), issued, run.files, stem);
+        const details = keptDetails(plan, committed, issued, run.files, stem);
         if (resultsFirst) {
-          // A commit that succeeds takes the store from the plan's revision to the next (both stores
-          // check the revision under the writer lock), so the results can name it before it exists.
-          await writeResults(ctx, resultsTmp, plan, runInfo(plan.revision + 1), issued);
+          await writeResults(ctx, resultsTmp, plan, committed, issued);
           results = Promise.resolve(undefined);
           releaseResultsOnly(plan);
           collectAfterStage(plannedRows(plan));
