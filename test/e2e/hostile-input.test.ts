@@ -168,11 +168,12 @@ describe('broken and hostile files', () => {
     expect(summary).toMatchObject({ revisionAfter: revision + 1, counts: { Customers: { created: 2000 }, Subscriptions: { created: 98_000 } } });
     expect(bulkFiles().sort()).toEqual(['bulk+1.credentials.xlsx', 'bulk+1.results.xlsx']);
     // The results name the revision the commit made, echo each row's cells, and carry the IDs it committed.
-    const wb = await readFirstSheets(summary.results, 2);
-    expect(wb.Summary).toEqual(expect.arrayContaining([['Revision before', revision], ['Revision after', revision + 1]]));
+    // The Summary sheet, then the customers' sheet.
+    const [summarySheet, customerSheet] = await readFirstSheets(summary.results, 2);
+    expect(summarySheet).toEqual(expect.arrayContaining([['Revision before', revision], ['Revision after', revision + 1]]));
     const stored = new Map((await w.sql("SELECT domain, tenant_id FROM customers WHERE domain LIKE 'bulk%'")) as [string, string][]);
-    expect(wb.bulk).toHaveLength(2001);
-    const [headers, ...rows] = wb.bulk!;
+    expect(customerSheet).toHaveLength(2001);
+    const [headers, ...rows] = customerSheet!;
     const column = (name: string) => headers!.indexOf(name);
     expect(rows.map((row) => [row[column('Customer Domain')], row[column('Company Name')], row[column('Result')], row[column('Tenant ID')]])).toEqual(
       customers.slice(1).map((c) => [c[0], c[1], 'created', stored.get(String(c[0]))]),

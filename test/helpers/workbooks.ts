@@ -43,17 +43,18 @@ export async function readWorkbook(path: string): Promise<Record<string, Array<R
 }
 
 /**
- * The first `count` sheets of a workbook, each as its rows of values (header row first), read as a
- * stream: a large workbook's later sheets are not read at all.
+ * The first `count` sheets of a workbook, in order, each as its rows of values (header row first),
+ * read as a stream: a large workbook's later sheets are not read at all. By position, not by name: the
+ * names are in the workbook's part, which a streamed workbook may hold after its sheets.
  */
-export async function readFirstSheets(path: string, count: number): Promise<Record<string, unknown[][]>> {
+export async function readFirstSheets(path: string, count: number): Promise<unknown[][][]> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, { sharedStrings: 'cache', hyperlinks: 'ignore', styles: 'ignore', worksheets: 'emit' });
-  const out: Record<string, unknown[][]> = {};
+  const out: unknown[][][] = [];
   for await (const sheet of reader) {
     const rows: unknown[][] = [];
     for await (const row of sheet) rows.push((row.values as unknown[]).slice(1).map((v) => v ?? null));
-    out[(sheet as unknown as { name: string }).name] = rows;
-    if (Object.keys(out).length >= count) break;
+    out.push(rows);
+    if (out.length >= count) break;
   }
   return out;
 }
