@@ -252,16 +252,15 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
       return entryOf(change, keyOf(change, entry), change.action, change.before, writtenRecord(entry));
     },
   };
-  if (!ops.length) {
-    return { batchId: options.batchId, appliedAt: now, revisionBefore: plan.revision, revisionAfter: plan.revision, assignedIds, credentials, invitations };
-  }
-  const details = (await options.beforeCommit?.({ batchId: options.batchId, appliedAt: now, revisionBefore: plan.revision, assignedIds, credentials, invitations })) ?? null;
+  const issued: Omit<ApplyResult, 'revisionAfter'> = { batchId: options.batchId, appliedAt: now, revisionBefore: plan.revision, assignedIds, credentials, invitations };
+  if (!ops.length) return { ...issued, revisionAfter: plan.revision };
+  const details = (await options.beforeCommit?.(issued)) ?? null;
   const counts = countResults(plan) as BatchRecord['counts'];
   const revisionAfter = await store.commit({
     expectedRevision: plan.revision,
     ops: writes,
     audit: entries,
-    ...(options.onCommitted ? { onCommitted: (revisionAfter: number) => options.onCommitted!({ batchId: options.batchId, appliedAt: now, revisionBefore: plan.revision, revisionAfter, assignedIds, credentials, invitations }) } : {}),
+    ...(options.onCommitted ? { onCommitted: (revisionAfter: number) => options.onCommitted!({ ...issued, revisionAfter }) } : {}),
     renewalFloor: renewalFloorOf(plan, info.nextRenewalAt, now, (i) => writtenRecord(i) as SubscriptionRecord, !!remote, (i) => !remote || remote.outcomes.get(i)?.status === 'done'),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     batch: {
@@ -276,5 +275,5 @@ export async function applySyncPlan(plan: SyncPlan, store: SyncStore, options: A
       details,
     },
   });
-  return { batchId: options.batchId, appliedAt: now, revisionBefore: plan.revision, revisionAfter, assignedIds, credentials, invitations };
+  return { ...issued, revisionAfter };
 }

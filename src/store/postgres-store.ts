@@ -326,7 +326,7 @@ export class PostgresStore implements SyncStore {
         users: await this.select('user'),
         offers: await this.select('offer'),
         resellers: await this.select('reseller'),
-        openInvitations: await this.select('invitation', OPEN_INVITATIONS),
+        openInvitations: await this.openInvitations(),
         pendingOrders: await this.select('pendingOrder', "WHERE status = 'open'"),
         customers,
         subscriptions,

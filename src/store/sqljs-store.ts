@@ -455,7 +455,7 @@ export class SqlJsStore implements SyncStore, StoreTransferSource {
       users: this.select('user'),
       offers: this.select('offer'),
       resellers: this.select('reseller'),
-      openInvitations: this.select('invitation', OPEN_INVITATIONS),
+      openInvitations: await this.openInvitations(),
       pendingOrders: this.select('pendingOrder', "WHERE status = 'open'"),
       customers,
       subscriptions,
